@@ -1,0 +1,149 @@
+"""One dataclass of run settings, JSON-serialisable, with defaults per dataset kind and objective."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset
+from .objectives import objective_class
+
+# Settings that may change between an interrupted run and its resumption.
+RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads")
+LR_SCHEDULES = ("constant", "cosine")
+
+# Per-dataset-kind defaults (toy / points / image) for fields left as None.
+KIND_DEFAULTS: dict[str, dict] = {
+    "toy": dict(noise_dim=8, width=128, depth=3, batch_size=256, eval_every=250, threads=1),
+    "points": dict(noise_dim=8, width=128, depth=3, batch_size=256, eval_every=250, threads=1),
+    "image": dict(noise_dim=32, width=32, depth=3, batch_size=64, eval_every=250, threads=0),
+}
+
+# Per-objective overrides for toy/point data (each default toy run fits in < 60 s on 2 CPU cores).
+OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
+    "toy": {
+        "mmd": dict(steps=3000, batch_size=512),
+        "sinkhorn": dict(steps=2000, batch_size=512),
+        "minimax": dict(steps=3000),
+        "nonsaturating": dict(steps=3000),
+        "wgan-clip": dict(steps=2000),
+        "wgan-gp": dict(steps=2000),
+    },
+    "image": {},
+}
+DEFAULT_STEPS = {"toy": 2000, "points": 2000, "image": 1500}
+
+
+@dataclass
+class RunConfig:
+    """Every setting of one training run. ``None`` means "use the default" until :func:`resolve`."""
+
+    objective: str = "mmd"
+    dataset: str = "8gaussians"
+    seed: int = 0
+    steps: int | None = None
+    batch_size: int | None = None
+    noise: str = "gaussian"
+    noise_dim: int | None = None
+    model: str | None = None
+    width: int | None = None
+    depth: int | None = None
+    optimizer: str | None = None
+    lr: float | None = None
+    critic_lr: float | None = None
+    betas: tuple[float, float] | None = None
+    critic_steps: int | None = None
+    lr_schedule: str | None = None
+    clip: float = 0.01
+    gp_weight: float | None = None
+    bandwidths: list[float] | None = None
+    bandwidth_source: str = ""
+    mmd_estimator: str = "biased"
+    blur: float = 0.05
+    eval_every: int | None = None
+    checkpoint_every: int | None = None
+    eval_samples: int = 2500
+    data_dir: str | None = None
+    device: str = "auto"
+    threads: int | None = None  # torch CPU threads; 1 is fastest for small MLPs, 0 = torch's default
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        cfg = cls(**{k: v for k, v in d.items() if k in names})
+        if cfg.betas is not None:
+            cfg.betas = tuple(cfg.betas)
+        return cfg
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunConfig":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def differences(self, other: "RunConfig") -> list[str]:
+        """Names of settings that differ, ignoring those that may change on resume."""
+        a, b = dataclasses.asdict(self), dataclasses.asdict(other)
+        return [k for k in a if k not in RUNTIME_FIELDS and _norm(a[k]) != _norm(b[k])]
+
+
+def _norm(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+def median_heuristic_ladder(data: np.ndarray, n: int = 5, ratio: float = 2 ** 0.5, max_points: int = 1000) -> list[float]:
+    """Bandwidths median/ratio^k, k = 0..n-1, from the median pairwise distance of the data.
+
+    Ratio √2 makes each narrower Gaussian the square of the previous one, so the fast kernel
+    serves all bandwidths from one ``exp``.
+    """
+    x = data.reshape(len(data), -1)[:max_points].astype(np.float64)
+    d2 = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+    med = float(np.sqrt(np.median(d2[np.triu_indices(len(x), 1)])))
+    return [med / ratio**k for k in range(n)]
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """Multiplier of the base learning rate at ``step`` of ``total``: 1, or cosine decay to 0."""
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+    return 1.0
+
+
+def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
+    """Fill every ``None`` with the default for this objective and dataset kind."""
+    cfg = dataclasses.replace(cfg)
+    kind = dataset.kind if dataset.kind in KIND_DEFAULTS else "points"
+    per_objective = OBJECTIVE_DEFAULTS["image" if kind == "image" else "toy"].get(cfg.objective, {})
+    for key, value in {"steps": DEFAULT_STEPS[kind], **KIND_DEFAULTS[kind], **per_objective}.items():
+        if getattr(cfg, key) is None:
+            setattr(cfg, key, value)
+    defaults = objective_class(cfg.objective).defaults
+    cfg.optimizer = cfg.optimizer or defaults.optimizer
+    cfg.lr = cfg.lr or defaults.lr
+    cfg.critic_lr = cfg.critic_lr or cfg.lr
+    cfg.betas = tuple(cfg.betas) if cfg.betas else defaults.betas
+    cfg.critic_steps = defaults.critic_steps if cfg.critic_steps is None else cfg.critic_steps
+    cfg.lr_schedule = cfg.lr_schedule or defaults.lr_schedule
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"unknown lr schedule {cfg.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+    if cfg.gp_weight is None:
+        cfg.gp_weight = 0.1 if kind != "image" else 10.0  # WGAN-GP toy script vs paper
+    if cfg.model is None:
+        from .models import default_model
+        cfg.model = default_model(dataset.kind)
+    cfg.checkpoint_every = cfg.checkpoint_every or cfg.eval_every
+    if cfg.bandwidths is None and cfg.objective == "mmd":
+        sample = dataset.sample(1000, np.random.default_rng(cfg.seed))
+        cfg.bandwidths = median_heuristic_ladder(sample)
+        cfg.bandwidth_source = "median heuristic / sqrt(2)^k, k=0..4"
+    elif cfg.bandwidths is not None and not cfg.bandwidth_source:
+        cfg.bandwidth_source = "user"
+    return cfg

@@ -1,0 +1,122 @@
+"""Triton kernels (imported lazily by triton_mmd / triton_sinkhorn; requires triton).
+
+``triton.jit`` decides at *decoration* time whether to build a compiled or an interpreted
+(``TRITON_INTERPRET=1``) kernel, so :func:`distmatch.kernels.triton_mmd.kernels` re-imports this
+module whenever that flag changes.  One program handles BLOCK_N rows of A and streams over all of B
+in BLOCK_M chunks; squared distances use exact coordinate differences (no cancellation).
+"""
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _sq_dist(A, B, rows, cols, rmask, cmask, acc, D: tl.constexpr):
+    """acc + ||a_i - b_j||^2 for a BLOCK_N x BLOCK_M block."""
+    for k in tl.static_range(D):
+        ak = tl.load(A + rows * D + k, mask=rmask, other=0.0)
+        bk = tl.load(B + cols * D + k, mask=cmask, other=0.0)
+        diff = ak[:, None] - bk[None, :]
+        acc += diff * diff
+    return acc
+
+
+@triton.jit
+def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, WB, n, m,
+                    D: tl.constexpr, BLOCK_D: tl.constexpr, NB: tl.constexpr, KIND: tl.constexpr,
+                    GRAD: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_M: tl.constexpr):
+    """Per row i of A: KSUM_i = sum_j k(a_i, b_j), WSUM_i = sum_j W_ij, WB_i = sum_j W_ij b_j.
+
+    KIND 0 gaussian: PAR = [-log2(e)/(2 s^2)]*NB + [1/s^2]*NB;  1 imq: PAR = [c]*NB;  2 energy.
+    """
+    pid = tl.program_id(0)
+    rows = pid * BLOCK_N + tl.arange(0, BLOCK_N)
+    rmask = rows < n
+    dcol = tl.arange(0, BLOCK_D)
+    dt = A.dtype.element_ty
+    acc_k = tl.zeros((BLOCK_N,), dtype=dt)
+    acc_w = tl.zeros((BLOCK_N,), dtype=dt)
+    acc_wb = tl.zeros((BLOCK_N, BLOCK_D), dtype=dt)
+    for start in range(0, m, BLOCK_M):
+        cols = start + tl.arange(0, BLOCK_M)
+        cmask = cols < m
+        d2 = _sq_dist(A, B, rows, cols, rmask, cmask, tl.zeros((BLOCK_N, BLOCK_M), dtype=dt), D)
+        kv = tl.zeros((BLOCK_N, BLOCK_M), dtype=dt)
+        wv = tl.zeros((BLOCK_N, BLOCK_M), dtype=dt)
+        if KIND == 0:
+            for q in tl.static_range(NB):
+                e = tl.exp2(d2 * tl.load(PAR + q))
+                kv += e
+                wv += e * tl.load(PAR + NB + q)
+        elif KIND == 1:
+            for q in tl.static_range(NB):
+                c = tl.load(PAR + q)
+                e = c / (c + d2)
+                kv += e
+                wv += e * e * (2.0 / c)
+        else:
+            dist = tl.sqrt(d2)
+            kv = -dist
+            wv = tl.where(d2 > 0.0, 1.0 / tl.where(d2 > 0.0, dist, 1.0), 0.0)
+        valid = rmask[:, None] & cmask[None, :]
+        kv = tl.where(valid, kv, 0.0)
+        acc_k += tl.sum(kv, 1)
+        if GRAD:
+            wv = tl.where(valid, wv, 0.0)
+            acc_w += tl.sum(wv, 1)
+            bt = tl.load(B + cols[:, None] * D + dcol[None, :],
+                         mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
+            acc_wb += tl.dot(wv, bt, input_precision="ieee")
+    tl.store(KSUM + rows, acc_k, mask=rmask)
+    if GRAD:
+        tl.store(WSUM + rows, acc_w, mask=rmask)
+        tl.store(WB + rows[:, None] * D + dcol[None, :], acc_wb, mask=rmask[:, None] & (dcol[None, :] < D))
+
+
+@triton.jit
+def softmin_rows_kernel(R, C, H2, F, G, n, m, k2, eps_ln2,
+                        D: tl.constexpr, BLOCK_D: tl.constexpr, P: tl.constexpr, GRAD: tl.constexpr,
+                        BLOCK_N: tl.constexpr, BLOCK_M: tl.constexpr):
+    """F_i = -eps log sum_j exp(h_j - C(r_i, c_j)/eps) with an online (max, sum) over column blocks.
+
+    H2 = log2(e) h, k2 = log2(e)/eps, eps_ln2 = eps ln 2.  If GRAD: G_i = sum_j P_ij d1C(r_i, c_j).
+    C = d^2/2 (P=2) or sqrt(max(d^2, 1e-8)) (P=1).
+    """
+    pid = tl.program_id(0)
+    rows = pid * BLOCK_N + tl.arange(0, BLOCK_N)
+    rmask = rows < n
+    dcol = tl.arange(0, BLOCK_D)
+    dt = R.dtype.element_ty
+    mx = tl.full((BLOCK_N,), float("-inf"), dtype=dt)
+    s = tl.zeros((BLOCK_N,), dtype=dt)
+    u = tl.zeros((BLOCK_N,), dtype=dt)
+    v = tl.zeros((BLOCK_N, BLOCK_D), dtype=dt)
+    for start in range(0, m, BLOCK_M):
+        cols = start + tl.arange(0, BLOCK_M)
+        cmask = cols < m
+        d2 = _sq_dist(R, C, rows, cols, rmask, cmask, tl.zeros((BLOCK_N, BLOCK_M), dtype=dt), D)
+        if P == 2:
+            cost = d2 * 0.5
+        else:
+            cost = tl.sqrt(tl.maximum(d2, 1e-8))
+        h = tl.load(H2 + cols, mask=cmask, other=0.0)
+        z = tl.where(cmask[None, :], h[None, :] - cost * k2, float("-inf"))
+        new = tl.maximum(mx, tl.max(z, 1))
+        decay = tl.exp2(mx - new)
+        e = tl.exp2(z - new[:, None])
+        s = s * decay + tl.sum(e, 1)
+        if GRAD:
+            if P == 2:
+                q = e
+            else:
+                q = tl.where(cost > 1e-4, e / cost, 0.0)
+            u = u * decay + tl.sum(q, 1)
+            ct = tl.load(C + cols[:, None] * D + dcol[None, :], mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
+            v = v * decay[:, None] + tl.dot(q, ct, input_precision="ieee")
+        mx = new
+    f = -eps_ln2 * (mx + tl.log2(s))
+    tl.store(F + rows, f, mask=rmask)
+    if GRAD:
+        rt = tl.load(R + rows[:, None] * D + dcol[None, :], mask=rmask[:, None] & (dcol[None, :] < D), other=0.0)
+        g = (rt * u[:, None] - v) / s[:, None]
+        tl.store(G + rows[:, None] * D + dcol[None, :], g, mask=rmask[:, None] & (dcol[None, :] < D))

@@ -1,0 +1,293 @@
+"""Debiased Sinkhorn divergence, log-domain, eps-scaling, tiled log-sum-exp (CPU) / Triton (GPU).
+
+Conventions follow GeomLoss ``SamplesLoss("sinkhorn", p, blur, scaling, debias)`` with uniform
+weights a = 1/N, b = 1/M:  cost C(x, y) = ||x - y||^p / p (p = 1 uses sqrt(max(d^2, 1e-8)) as
+GeomLoss does), eps = blur^p, and the eps schedule  [diam^p, exp(arange(p log diam, p log blur,
+p log scaling))..., blur^p]  with diam the diagonal of the joint bounding box.  One symmetric
+(averaged) update per eps; then one final "extrapolation" softmin whose gradient w.r.t. the first
+argument of C is the envelope-theorem gradient (potentials are constants at convergence):
+
+    S_eps(a, b) = <a, f_ba - f_aa> + <b, g_ab - g_bb>,
+    dS/dx_i = a_i (sum_j P^ba_ij d1C(x_i, y_j) - sum_j P^aa_ij d1C(x_i, x_j)),
+
+with P the row-normalised (softmax) plans of the final softmins.  No iteration is unrolled.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from ._common import LOG2E, check_backend, check_points, fill_inner, sq_norms
+
+DEFAULT_TILE = 1024
+P1_MIN_D2 = 1e-8  # GeomLoss' distances() = sqrt(clamp_min(d^2, 1e-8))
+
+
+@dataclass
+class SinkhornInfo:
+    """Convergence report: eps steps run, final eps, L1 error of the x-marginal of the plan."""
+
+    iterations: int
+    eps: float
+    marginal_error: float
+    backend: str
+
+
+@dataclass
+class Cloud:
+    """A uniformly weighted point cloud prepared for softmins."""
+
+    pts: Tensor  # (N, D) centred points
+    ptst: Tensor  # (D, N) transposed copy (contiguous coordinate rows)
+    sq: Tensor  # (N,) squared norms
+    logw: float  # log(1/N)
+    w: float  # 1/N
+
+
+def make_cloud(p: Tensor, shift: Tensor) -> Cloud:
+    pts = p - shift  # (N, D)
+    n = p.shape[0]
+    return Cloud(pts, pts.T.contiguous(), sq_norms(pts), -math.log(n), 1.0 / n)
+
+
+def epsilon_schedule(p: int, diameter: float, blur: float, scaling: float) -> list[float]:
+    """GeomLoss' eps list: [diam^p] + exp(arange(p log diam, p log blur, p log scaling)) + [blur^p]."""
+    mids = np.arange(p * np.log(diameter), p * np.log(blur), p * np.log(scaling))
+    return [diameter**p] + [float(np.exp(e)) for e in mids] + [blur**p]
+
+
+def max_diameter(x: Tensor, y: Tensor) -> float:
+    """Diagonal length of the bounding box of x and y (GeomLoss' default ``diameter``)."""
+    lo = torch.minimum(x.min(0).values, y.min(0).values)  # (D,)
+    hi = torch.maximum(x.max(0).values, y.max(0).values)  # (D,)
+    return float((hi - lo).norm())
+
+
+# --------------------------------------------------------------------------- tiled softmin
+def _logits(z: Tensor, rows: Cloud, cols: Cloud, i0: int, i1: int, j0: int, j1: int,
+            h2: Tensor, eps: float, p: int, cbuf: Tensor | None) -> None:
+    """Fill z with base-2 logits (up to a per-row constant for p = 2): (n, m) Tensor.
+
+    p = 2:  z_ij = log2(e) (h_j - |c_j|^2 / (2 eps) + r_i.c_j / eps)   (row term -|r_i|^2/(2 eps) dropped)
+    p = 1:  z_ij = log2(e) (h_j - C_ij / eps),  C = sqrt(max(d^2, 1e-8)), copied into cbuf for gradients.
+    """
+    if p == 2:
+        fill_inner(z, rows.ptst[:, i0:i1] * (LOG2E / eps), cols.ptst[:, j0:j1], None, h2[j0:j1])
+        return
+    fill_inner(z, rows.ptst[:, i0:i1] * -2.0, cols.ptst[:, j0:j1], rows.sq[i0:i1], cols.sq[j0:j1])
+    z.clamp_min_(P1_MIN_D2).sqrt_()  # (n, m) C
+    if cbuf is not None:
+        cbuf.copy_(z)
+    z.mul_(-LOG2E / eps).add_(h2[j0:j1][None, :])
+
+
+def softmin_tiled(eps: float, rows: Cloud, cols: Cloud, h: Tensor, p: int, tile: int,
+                  grad: bool = False) -> tuple[Tensor, Tensor | None]:
+    """f_i = -eps log sum_j exp(h_j - C(r_i, c_j) / eps), by online log-sum-exp over tiles.
+
+    h: (M,) Tensor.  Returns f: (N,) Tensor and, if ``grad``, G: (N, D) Tensor with
+    G_i = sum_j P_ij d/dr_i C(r_i, c_j), P_ij the softmax over j of the same logits.
+    """
+    n, m = rows.pts.shape[0], cols.pts.shape[0]
+    h2 = LOG2E * (h - cols.sq / (2.0 * eps)) if p == 2 else LOG2E * h  # (M,)
+    f = torch.empty(n, dtype=h.dtype, device=h.device)
+    g = torch.empty_like(rows.pts) if grad else None
+    buf = torch.empty(min(tile, n) * min(tile, m), dtype=h.dtype, device=h.device)
+    cb = torch.empty_like(buf) if (grad and p == 1) else None
+    for i0 in range(0, n, tile):
+        i1 = min(i0 + tile, n)
+        f[i0:i1], gi = _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad)
+        if grad:
+            g[i0:i1] = gi
+    if p == 2:
+        f.add_(rows.sq / 2.0)  # restore the dropped row term: -eps * (-|r|^2 / (2 eps))
+    return f, g
+
+
+def _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad):
+    """Online (max, sum[, weighted sums]) over column tiles for rows i0:i1."""
+    n, m, d = i1 - i0, cols.pts.shape[0], rows.pts.shape[1]
+    mx = torch.full((n,), -math.inf, dtype=h2.dtype, device=h2.device)  # running max (base 2)
+    s = torch.zeros_like(mx)  # running sum of 2^(z - mx)
+    u = torch.zeros_like(mx) if grad else None  # running sum of q (p=1: P / C)
+    v = torch.zeros(n, d, dtype=h2.dtype, device=h2.device) if grad else None  # sum q c_j
+    for j0 in range(0, m, tile):
+        j1 = min(j0 + tile, m)
+        z = buf[: n * (j1 - j0)].view(n, j1 - j0)  # (n, m_t)
+        c = None if cb is None else cb[: z.numel()].view_as(z)
+        _logits(z, rows, cols, i0, i1, j0, j1, h2, eps, p, c)
+        new = torch.maximum(mx, z.max(1).values)  # (n,)
+        decay = torch.exp2(mx - new)  # (n,)
+        z.sub_(new[:, None]).exp2_()  # (n, m_t) unnormalised P
+        s.mul_(decay).add_(z.sum(1))
+        if grad:
+            _grad_update(z, c, cols.ptst[:, j0:j1], decay, u, v, p)
+        mx = new
+    f = -eps * math.log(2.0) * (mx + torch.log2(s))  # (n,)
+    if not grad:
+        return f, None
+    r = rows.pts[i0:i1]  # (n, D)
+    if p == 2:
+        return f, r - v / s[:, None]
+    return f, (r * u[:, None] - v) / s[:, None]
+
+
+def _grad_update(z: Tensor, c: Tensor | None, ct: Tensor, decay: Tensor, u: Tensor, v: Tensor, p: int) -> None:
+    """u += sum_j q_ij, v += sum_j q_ij c_j with q = P (p=2) or P / C (p=1, 0 where clamped)."""
+    if p == 1:
+        q = torch.where(c > math.sqrt(P1_MIN_D2), z / c, torch.zeros_like(z))  # (n, m_t)
+    else:
+        q = z
+    v.mul_(decay[:, None])
+    for k in range(ct.shape[0]):
+        v[:, k].add_(torch.mv(q, ct[k]))
+    u.mul_(decay).add_(q.sum(1))
+
+
+# --------------------------------------------------------------------------- solver
+Softmin = Callable[..., tuple[Tensor, "Tensor | None"]]
+
+
+def _loop(softmin: Softmin, a: Cloud, b: Cloud, eps_list: list[float], debias: bool):
+    """GeomLoss' symmetric eps-scaling loop; returns the potentials (f_ba, g_ab, f_aa, g_bb)."""
+    eps = eps_list[0]
+    za, zb = torch.full_like(a.sq, a.logw), torch.full_like(b.sq, b.logw)  # (N,), (M,) log weights
+    g_ab, _ = softmin(eps, b, a, za)
+    f_ba, _ = softmin(eps, a, b, zb)
+    f_aa = softmin(eps, a, a, za)[0] if debias else None
+    g_bb = softmin(eps, b, b, zb)[0] if debias else None
+    for eps in eps_list:
+        ft_ba, _ = softmin(eps, a, b, zb + g_ab / eps)
+        gt_ab, _ = softmin(eps, b, a, za + f_ba / eps)
+        if debias:
+            ft_aa, _ = softmin(eps, a, a, za + f_aa / eps)
+            gt_bb, _ = softmin(eps, b, b, zb + g_bb / eps)
+            f_aa, g_bb = 0.5 * (f_aa + ft_aa), 0.5 * (g_bb + gt_bb)
+        f_ba, g_ab = 0.5 * (f_ba + ft_ba), 0.5 * (g_ab + gt_ab)
+    return f_ba, g_ab, f_aa, g_bb
+
+
+def sinkhorn_raw(x: Tensor, y: Tensor, blur: float, scaling: float, p: int, debias: bool,
+                 softmin: Softmin, max_iter: int, need_grad: bool, want_info: bool):
+    """Value, gradients (or None) and info of the Sinkhorn divergence; no autograd involved."""
+    shift = torch.cat([x, y]).mean(0)  # (D,) translation does not change C
+    a, b = make_cloud(x, shift), make_cloud(y, shift)
+    eps_list = epsilon_schedule(p, max(max_diameter(x, y), blur), blur, scaling)
+    if len(eps_list) > max_iter:
+        warnings.warn(f"eps schedule has {len(eps_list)} steps > max_iter={max_iter}; truncating", stacklevel=3)
+        eps_list = eps_list[: max_iter - 1] + [eps_list[-1]]
+    f_ba, g_ab, f_aa, g_bb = _loop(softmin, a, b, eps_list, debias)
+    eps = eps_list[-1]
+    za, zb = torch.full_like(a.sq, a.logw), torch.full_like(b.sq, b.logw)
+    fe_ba, gx = softmin(eps, a, b, zb + g_ab / eps, grad=need_grad)  # final extrapolation
+    ge_ab, gy = softmin(eps, b, a, za + f_ba / eps, grad=need_grad)
+    value = a.w * fe_ba.sum() + b.w * ge_ab.sum()
+    if debias:
+        fe_aa, gxx = softmin(eps, a, a, za + f_aa / eps, grad=need_grad)
+        ge_bb, gyy = softmin(eps, b, b, zb + g_bb / eps, grad=need_grad)
+        value = value - a.w * fe_aa.sum() - b.w * ge_bb.sum()
+        if need_grad:
+            gx, gy = gx - gxx, gy - gyy
+    if need_grad:
+        gx, gy = gx * a.w, gy * b.w
+    info = _info(softmin, a, b, fe_ba, ge_ab, eps, len(eps_list)) if want_info else None
+    return value, gx, gy, info
+
+
+def _info(softmin: Softmin, a: Cloud, b: Cloud, f: Tensor, g: Tensor, eps: float, iters: int) -> SinkhornInfo:
+    """L1 error of the x-marginal of pi_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)."""
+    f_new, _ = softmin(eps, a, b, torch.full_like(b.sq, b.logw) + g / eps)
+    marg = a.w * torch.exp((f - f_new) / eps)  # (N,)
+    return SinkhornInfo(iters, eps, float((marg - a.w).abs().sum()), "")
+
+
+class _SinkhornFn(torch.autograd.Function):
+    """Backward = envelope-theorem gradient computed during the forward's final softmins."""
+
+    @staticmethod
+    def forward(ctx, x, y, opts: dict, need_grad: bool, info_box: list):
+        value, gx, gy, info = sinkhorn_raw(x.detach(), y.detach(), need_grad=need_grad, **opts)
+        info_box.append(info)
+        if need_grad:
+            ctx.save_for_backward(gx, gy)
+        return value.to(x.dtype)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        gx, gy = ctx.saved_tensors
+        return grad_out * gx, grad_out * gy, None, None, None
+
+
+def _resolve(backend: str, x: Tensor) -> str:
+    check_backend(backend)
+    if backend == "naive":
+        raise ValueError("sinkhorn has no 'naive' backend; use 'auto', 'tiled' or 'triton'")
+    if backend == "auto":
+        if x.is_cuda:
+            from .triton_mmd import triton_available
+
+            return "triton" if triton_available() else "tiled"
+        return "tiled"
+    return backend
+
+
+def sinkhorn(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.5, p: int = 2,
+             debias: bool = True, backend: str = "auto", max_iter: int = 1000,
+             return_info: bool = False, tile: int | None = None):
+    """Sinkhorn divergence between uniform point clouds (GeomLoss conventions, see module doc).
+
+    Parameters
+    ----------
+    x : (N, D) Tensor;  y : (M, D) Tensor
+    blur : eps = blur^p, the final temperature.   scaling : eps ratio per step, in (0, 1).
+    p : 1 or 2 (cost ||x - y||^p / p).   debias : subtract (OT(a,a) + OT(b,b)) / 2.
+    backend : 'auto' (Triton on CUDA, else tiled), 'tiled', 'triton'.
+    max_iter : cap on the number of eps steps (the schedule length; a warning if it truncates).
+    return_info : also return a :class:`SinkhornInfo`.
+
+    Returns
+    -------
+    0-dim Tensor (and SinkhornInfo), differentiable w.r.t. x and y.
+    """
+    check_points(x, y)
+    _check_sinkhorn_args(blur, scaling, p, max_iter)
+    which = _resolve(backend, x)
+    softmin = _softmin_for(which, p, tile)
+    opts = dict(blur=blur, scaling=scaling, p=p, debias=debias, softmin=softmin, max_iter=max_iter,
+                want_info=return_info)
+    need_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
+    box: list = []
+    value = _SinkhornFn.apply(x, y, opts, need_grad, box)
+    if not return_info:
+        return value
+    box[0].backend = which
+    return value, box[0]
+
+
+def _softmin_for(which: str, p: int, tile: int | None) -> Softmin:
+    if which == "triton":
+        from .triton_sinkhorn import softmin_triton
+
+        return lambda eps, r, c, h, grad=False: softmin_triton(eps, r, c, h, p, tile, grad)
+    t = tile or DEFAULT_TILE
+    return lambda eps, r, c, h, grad=False: softmin_tiled(eps, r, c, h, p, t, grad)
+
+
+def _check_sinkhorn_args(blur: float, scaling: float, p: int, max_iter: int) -> None:
+    if p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p!r}")
+    if not (blur > 0 and math.isfinite(blur)):
+        raise ValueError(f"blur must be positive, got {blur!r}")
+    if not (0 < scaling < 1):
+        raise ValueError(f"scaling must lie in (0, 1), got {scaling!r}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter!r}")

@@ -1,0 +1,439 @@
+"""Image metrics without Inception or downloads.
+
+A small CNN is trained on the real training split of each dataset (and cached); its penultimate
+features stand in for Inception features (Inception is meaningless on MNIST-like data) and its
+predictions give the class histogram of generated samples:
+
+- ``frechet_distance``: FD between Gaussians fitted to two feature sets (FID protocol, own features).
+- ``kernel_distance``: KID, unbiased MMD^2 with the cubic polynomial kernel, averaged over subsets
+  (Binkowski et al. 2018).
+- ``precision_recall``: k-NN radius precision / recall (Kynkaanniemi et al. 2019, k = 3).
+- ``class_coverage`` / ``label_kl``: share of classes generated and KL(predicted histogram || uniform).
+- ``image_metrics``: all of the above for a batch of generated images, as one flat dict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import scipy.linalg
+import torch
+from torch import nn
+
+from ..data.base import Dataset
+
+CLASSIFIER_VERSION = 1  # bump when the architecture or training recipe changes (invalidates caches)
+DEFAULT_EPOCHS = {"digits": 20, "mnist": 4, "fashion-mnist": 12}
+FALLBACK_EPOCHS = 10
+
+
+# ----------------------------------------------------------------------------- classifier
+class ImageClassifier(nn.Module):
+    """Small CNN: images (B, C, H, W) -> logits (B, n_classes); ``embed`` gives (B, feature_dim).
+
+    conv3x3(32)-BN-ReLU, conv3x3(32)-BN-ReLU, maxpool2, conv3x3(64)-BN-ReLU, maxpool2,
+    linear(feature_dim)-ReLU [features], dropout 0.3, linear(n_classes). Standard small MNIST
+    CNN (>= 99 % on MNIST, >= 90 % on Fashion-MNIST with a few epochs).
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int], n_classes: int = 10, width: int = 32,
+                 feature_dim: int = 128):
+        super().__init__()
+        c, h, w = (int(v) for v in image_shape)
+        if h < 4 or w < 4:
+            raise ValueError(f"classifier needs images of at least 4x4, got shape {(c, h, w)}")
+        self.image_shape = (c, h, w)
+        self.n_classes = int(n_classes)
+        self.conv = nn.Sequential(
+            nn.Conv2d(c, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+            nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+        )
+        flat = 2 * width * (h // 4) * (w // 4)
+        self.fc = nn.Sequential(nn.Linear(flat, feature_dim), nn.ReLU(inplace=True))
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(feature_dim, self.n_classes))
+        self.test_accuracy: float = float("nan")
+        self.tag: str = "classifier"  # feature-extractor id recorded with metrics
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) or (B, C*H*W) -> (B, feature_dim) penultimate features."""
+        return self.fc(self.conv(x.reshape(x.shape[0], *self.image_shape)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))  # (B, n_classes) logits
+
+    @torch.no_grad()
+    def _batched(self, x: np.ndarray | torch.Tensor, fn, batch_size: int) -> np.ndarray:
+        """Apply ``fn`` in eval mode over batches of ``x``; returns a numpy array."""
+        self.eval()
+        device = next(self.parameters()).device
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
+        outs = [fn(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
+        return torch.cat(outs).numpy() if outs else np.zeros((0,), dtype=np.float32)
+
+    def features(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """(N, C, H, W) images -> (N, feature_dim) float32 penultimate features."""
+        return self._batched(x, self.embed, batch_size)
+
+    def predict(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """(N, C, H, W) images -> (N,) int64 predicted labels."""
+        return self._batched(x, lambda b: self(b).argmax(1), batch_size).astype(np.int64)
+
+
+def _resolve_device(device: str | torch.device) -> torch.device:
+    """'auto' -> CUDA when present, else CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@contextmanager
+def _cpu_threads(n: int | None) -> Iterator[None]:
+    """Temporarily run torch with ``n`` intra-op threads (no change when ``n`` is None)."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _small_cpu_work(shape: tuple[int, ...], device: torch.device) -> bool:
+    """Tiny images on CPU train faster on one thread: ops are too small to split, and on a
+    shared 2-core machine thread hand-offs cost more than they save (digits: ~5x faster)."""
+    return device.type == "cpu" and math.prod(shape[1:]) <= 256
+
+
+def _check_labelled_images(dataset: Dataset) -> None:
+    """ValueError unless ``dataset`` is an image dataset with train/test images and labels."""
+    if dataset.kind != "image" or len(dataset.shape) != 3:
+        raise ValueError(f"image metrics need an image dataset, got {dataset.name!r} (kind {dataset.kind!r})")
+    for field in ("train", "labels", "test", "test_labels"):
+        if getattr(dataset, field) is None:
+            raise ValueError(f"dataset {dataset.name!r} has no {field}; the classifier needs labelled splits")
+
+
+def _epoch(model: ImageClassifier, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+           batch_size: int, gen: torch.Generator) -> None:
+    """One pass over (x, y) in a random order drawn from ``gen``."""
+    model.train()
+    order = torch.randperm(len(x), generator=gen)
+    for i in range(0, len(x), batch_size):
+        idx = order[i:i + batch_size]
+        loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
+def accuracy(model: ImageClassifier, images: np.ndarray, labels: np.ndarray) -> float:
+    """Share of ``images`` (N, C, H, W) whose predicted label equals ``labels`` (N,)."""
+    return float(np.mean(model.predict(images) == np.asarray(labels)))
+
+
+def train_classifier(dataset: Dataset, epochs: int | None = None, seed: int = 0,
+                     device: str | torch.device = "cpu", batch_size: int = 128,
+                     lr: float = 1e-3) -> tuple[ImageClassifier, float]:
+    """Train the CNN on ``dataset.train``; returns (model in eval mode, test accuracy).
+
+    ``epochs`` defaults to ``DEFAULT_EPOCHS[dataset.name]``. Randomness (init, dropout,
+    shuffling) is seeded from ``seed`` without touching the caller's global RNG state.
+    """
+    _check_labelled_images(dataset)
+    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    dev = _resolve_device(device)
+    n_classes = int(max(dataset.labels.max(), dataset.test_labels.max())) + 1
+    x = torch.as_tensor(dataset.train, dtype=torch.float32, device=dev)
+    y = torch.as_tensor(dataset.labels, dtype=torch.int64, device=dev)
+    gen = torch.Generator().manual_seed(seed)
+    threads = 1 if _small_cpu_work(dataset.shape, dev) else None
+    with _cpu_threads(threads), torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(seed)
+        model = ImageClassifier(dataset.shape, n_classes).to(dev)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+        for _ in range(epochs):
+            _epoch(model, opt, x, y, batch_size, gen)
+            sched.step()
+    model.eval()
+    model.test_accuracy = accuracy(model, dataset.test, dataset.test_labels)
+    return model, model.test_accuracy
+
+
+def data_hash(dataset: Dataset, epochs: int, seed: int) -> str:
+    """12 hex digits identifying the data, the classifier recipe and its settings."""
+    h = hashlib.sha256(f"v{CLASSIFIER_VERSION}|{dataset.name}|{dataset.shape}|{epochs}|{seed}".encode())
+    for arr in (dataset.train, dataset.labels, dataset.test, dataset.test_labels):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:12]
+
+
+def classifier_path(dataset: Dataset, cache_dir: str | Path, epochs: int | None = None, seed: int = 0) -> Path:
+    """Cache file ``<cache_dir>/classifier-<name>-<hash>.pt`` for these data and settings."""
+    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(str(dataset.name)).name) or "data"
+    return Path(cache_dir) / f"classifier-{safe}-{data_hash(dataset, epochs, seed)}.pt"
+
+
+def _save_atomic(payload: dict, path: Path) -> None:
+    """torch.save to a temp file in the same folder, then os.replace (never a half-written cache)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_cached(path: Path, device: torch.device) -> ImageClassifier | None:
+    """The cached classifier, or None (with a warning) when the file is unreadable or stale."""
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+        model = ImageClassifier(tuple(payload["image_shape"]), int(payload["n_classes"]))
+        model.load_state_dict(payload["state_dict"])
+    except Exception as exc:  # corrupt / incompatible cache: retrain
+        warnings.warn(f"{path}: ignoring unreadable classifier cache ({exc}); retraining", stacklevel=3)
+        return None
+    model.to(device).eval()
+    model.test_accuracy = float(payload["test_accuracy"])
+    return model
+
+
+def get_classifier(dataset: Dataset, cache_dir: str | Path, epochs: int | None = None, seed: int = 0,
+                   device: str | torch.device = "cpu") -> ImageClassifier:
+    """Load the classifier for ``dataset`` from ``cache_dir`` or train and cache it.
+
+    The returned model carries ``test_accuracy`` and ``tag`` (the cache file stem, recorded
+    with every metric as the feature extractor).
+    """
+    dev = _resolve_device(device)
+    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    path = classifier_path(dataset, cache_dir, epochs, seed)
+    model = _load_cached(path, dev) if path.is_file() else None
+    if model is None:
+        model, acc = train_classifier(dataset, epochs, seed, dev)
+        payload = {"state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+                   "test_accuracy": acc, "image_shape": list(model.image_shape),
+                   "n_classes": model.n_classes, "version": CLASSIFIER_VERSION,
+                   "epochs": epochs, "seed": seed, "dataset": str(dataset.name)}
+        _save_atomic(payload, path)
+    model.tag = path.stem
+    return model
+
+
+# ----------------------------------------------------------------------------- distances
+def _as_features(a: np.ndarray, b: np.ndarray, min_rows: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both feature sets as float64 (N, F) arrays, or ValueError naming ``what``."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"{what} needs two (N, F) feature arrays with the same F, got {a.shape} and {b.shape}")
+    if len(a) < min_rows or len(b) < min_rows:
+        raise ValueError(f"{what} needs at least {min_rows} samples per set, got {len(a)} and {len(b)}")
+    return a, b
+
+
+def _sqrtm(m: np.ndarray) -> np.ndarray:
+    """scipy's matrix square root, silent about singular input (the caller checks finiteness)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        return scipy.linalg.sqrtm(m)
+
+
+def frechet_distance(feat_a: np.ndarray, feat_b: np.ndarray, eps: float = 1e-6) -> float:
+    """Frechet distance between Gaussians fitted to (N, F) and (M, F) features.
+
+    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^{1/2})``. The matrix root comes from
+    ``scipy.linalg.sqrtm``; when it is not finite ``eps * I`` is added to both covariances,
+    its tiny imaginary part (round-off) is dropped and a tiny negative total is clipped to 0.
+    """
+    a, b = _as_features(feat_a, feat_b, 2, "frechet_distance")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    covmean = _sqrtm(s_a @ s_b)
+    if not np.all(np.isfinite(covmean)):
+        offset = eps * np.eye(len(s_a))
+        covmean = _sqrtm((s_a + offset) @ (s_b + offset))
+    if np.iscomplexobj(covmean):
+        imag = np.max(np.abs(covmean.imag)) if covmean.size else 0.0
+        if imag > 1e-3 * max(1.0, np.max(np.abs(covmean.real))):
+            warnings.warn(f"frechet_distance: sqrtm has a large imaginary part ({imag:.3g}); using the real part",
+                          stacklevel=2)
+        covmean = covmean.real
+    diff = mu_a - mu_b
+    fd = diff @ diff + np.trace(s_a) + np.trace(s_b) - 2.0 * np.trace(covmean)
+    return max(float(fd), 0.0)
+
+
+def _poly_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(N, M) cubic polynomial kernel (x.y / F + 1)^3 of (N, F) and (M, F) features."""
+    k = x @ y.T / x.shape[1] + 1.0
+    return k * k * k
+
+
+def _mmd2_from_blocks(k_xx: np.ndarray, k_yy: np.ndarray, k_xy: np.ndarray) -> float:
+    """Unbiased MMD^2 from (m, m) kernel blocks: off-diagonal means within, full mean across."""
+    m = len(k_xx)
+    within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
+    return float(within - 2.0 * k_xy.mean())
+
+
+KID_PRECOMPUTE_MAX = 3000  # below this many samples in all, one kernel matrix serves every subset
+
+
+def kid_subsets(feat_a: np.ndarray, feat_b: np.ndarray, n_subsets: int = 100, subset_size: int = 1000,
+                seed: int = 0) -> np.ndarray:
+    """(n_subsets,) unbiased polynomial-kernel MMD^2 estimates on random equal-size subsets.
+
+    Each subset draws m = min(N, M, subset_size) rows of each set without replacement. For small
+    sets the (N+M)^2 kernel matrix is computed once and indexed (same numbers, much faster).
+    """
+    a, b = _as_features(feat_a, feat_b, 2, "kernel_distance")
+    if n_subsets < 1:
+        raise ValueError(f"n_subsets must be >= 1, got {n_subsets}")
+    m = min(len(a), len(b), int(subset_size))
+    rng = np.random.default_rng(seed)
+    full = len(a) + len(b) <= KID_PRECOMPUTE_MAX
+    if full:
+        both = np.concatenate([a, b])
+        k_all = _poly_kernel(both, both)  # (N+M, N+M)
+    out = np.empty(int(n_subsets))
+    for i in range(len(out)):
+        ia = rng.choice(len(a), m, replace=False)
+        ib = rng.choice(len(b), m, replace=False)
+        if full:
+            jb = ib + len(a)
+            out[i] = _mmd2_from_blocks(k_all[np.ix_(ia, ia)], k_all[np.ix_(jb, jb)], k_all[np.ix_(ia, jb)])
+        else:
+            x, y = a[ia], b[ib]
+            out[i] = _mmd2_from_blocks(_poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y))
+    return out
+
+
+def kernel_distance(feat_a: np.ndarray, feat_b: np.ndarray, n_subsets: int = 100, subset_size: int = 1000,
+                    seed: int = 0) -> float:
+    """KID (Binkowski et al. 2018): mean of ``kid_subsets``; unbiased, so it can be slightly < 0."""
+    return float(kid_subsets(feat_a, feat_b, n_subsets, subset_size, seed).mean())
+
+
+def _kth_nn_radius(x: torch.Tensor, k: int, chunk: int) -> torch.Tensor:
+    """(N,) distance from each row of (N, F) ``x`` to its k-th nearest other row."""
+    out = [torch.cdist(x[i:i + chunk], x).kthvalue(k + 1, dim=1).values for i in range(0, len(x), chunk)]
+    return torch.cat(out)  # the (k+1)-th smallest skips the zero self-distance
+
+
+def _in_any_ball(query: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, chunk: int) -> torch.Tensor:
+    """(Q,) bool: whether each query row lies within radii[j] of some centers[j]."""
+    out = [(torch.cdist(query[i:i + chunk], centers) <= radii[None]).any(1) for i in range(0, len(query), chunk)]
+    return torch.cat(out)
+
+
+def precision_recall(real_feat: np.ndarray, fake_feat: np.ndarray, k: int = 3,
+                     chunk: int = 1024) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN radii.
+
+    precision: share of fake samples inside the k-NN ball of some real sample;
+    recall: share of real samples inside the k-NN ball of some fake sample.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    r, f = _as_features(real_feat, fake_feat, k + 1, "precision_recall")
+    real, fake = torch.from_numpy(r), torch.from_numpy(f)
+    precision = _in_any_ball(fake, real, _kth_nn_radius(real, k, chunk), chunk).double().mean()
+    recall = _in_any_ball(real, fake, _kth_nn_radius(fake, k, chunk), chunk).double().mean()
+    return float(precision), float(recall)
+
+
+# ----------------------------------------------------------------------------- labels
+def _label_counts(pred_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes,) number of predictions per class; ValueError on labels outside [0, n_classes)."""
+    pred = np.asarray(pred_labels).astype(np.int64).ravel()
+    if len(pred) == 0:
+        raise ValueError("need at least one predicted label")
+    if pred.min() < 0 or pred.max() >= n_classes:
+        raise ValueError(f"predicted labels must lie in [0, {n_classes}), got [{pred.min()}, {pred.max()}]")
+    return np.bincount(pred, minlength=n_classes)
+
+
+def class_coverage(pred_labels: np.ndarray, n_classes: int, threshold: float = 0.01) -> float:
+    """Share of the ``n_classes`` classes that receive at least ``threshold`` of the predictions."""
+    counts = _label_counts(pred_labels, n_classes)
+    return float(np.mean(counts / counts.sum() >= threshold))
+
+
+def label_kl(pred_labels: np.ndarray, n_classes: int, eps: float = 1e-10) -> float:
+    """KL(p || uniform) of the predicted-label histogram p, in nats (0 = balanced, log K = one class).
+
+    ``eps`` is added to every class count before normalising so the logarithm stays finite; it
+    shifts the result by O(eps) (a single-class histogram gives log K - O(K eps log eps)).
+    """
+    counts = _label_counts(pred_labels, n_classes).astype(np.float64)
+    p = (counts + eps) / (counts.sum() + n_classes * eps)
+    return float(np.sum(p * np.log(p * n_classes)))
+
+
+# ----------------------------------------------------------------------------- front end
+def _as_images(fake: np.ndarray | torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
+    """Generated samples as a finite float32 (N, *shape) array, or ValueError."""
+    x = fake.detach().cpu().numpy() if torch.is_tensor(fake) else np.asarray(fake)
+    x = x.astype(np.float32, copy=False)
+    if x.ndim < 2 or math.prod(x.shape[1:]) != math.prod(shape):
+        raise ValueError(f"generated samples must have shape (N, {', '.join(map(str, shape))}), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("generated samples contain NaN or inf")
+    return x.reshape(len(x), *shape)
+
+
+def image_metrics(fake: np.ndarray | torch.Tensor, dataset: Dataset, classifier: ImageClassifier,
+                  n: int = 2000, k: int = 3, seed: int = 0, kid_subsets_n: int = 100,
+                  kid_subset_size: int = 1000) -> dict:
+    """All image metrics of generated ``fake`` (N, C, H, W) against the held-out test split.
+
+    Uses up to ``n`` fake samples and up to ``n`` test images (digits has 360). Returns
+    fd, kid, kid_std, precision, recall, coverage, kl, classifier_accuracy, n_fake, n_real,
+    n_classes, feature_extractor (cache id) and seconds (wall time of the whole evaluation).
+    """
+    start = time.perf_counter()
+    _check_labelled_images(dataset)
+    x = _as_images(fake, dataset.shape)
+    rng = np.random.default_rng(seed)
+    if len(x) > n:
+        x = x[rng.choice(len(x), n, replace=False)]
+    real = dataset.heldout(n, rng)
+    f_fake, f_real = classifier.features(x), classifier.features(real)
+    kid = kid_subsets(f_real, f_fake, kid_subsets_n, kid_subset_size, seed)
+    precision, recall = precision_recall(f_real, f_fake, k)
+    pred = classifier.predict(x)
+    return {
+        "fd": frechet_distance(f_real, f_fake),
+        "kid": float(kid.mean()),
+        "kid_std": float(kid.std()),
+        "precision": precision,
+        "recall": recall,
+        "coverage": class_coverage(pred, classifier.n_classes),
+        "kl": label_kl(pred, classifier.n_classes),
+        "classifier_accuracy": float(classifier.test_accuracy),
+        "n_fake": int(len(x)),
+        "n_real": int(len(real)),
+        "n_classes": int(classifier.n_classes),
+        "feature_extractor": classifier.tag,
+        "seconds": time.perf_counter() - start,
+    }

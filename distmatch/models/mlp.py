@@ -1,0 +1,46 @@
+"""Multi-layer perceptrons for 2-D points and flat vectors."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+OUTPUT_ACTIVATIONS = {"none": nn.Identity, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def mlp(in_dim: int, out_dim: int, width: int, depth: int, activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` units with ``activation`` between them."""
+    layers: list[nn.Module] = []
+    dim = in_dim
+    for _ in range(depth):
+        layers += [nn.Linear(dim, width), activation()]
+        dim = width
+    layers.append(nn.Linear(dim, out_dim))
+    return nn.Sequential(*layers)
+
+
+class MLPGenerator(nn.Module):
+    """z (B, noise_dim) -> x (B, *out_shape) through an MLP with an optional output activation."""
+
+    def __init__(self, noise_dim: int, out_shape: tuple[int, ...], width: int = 128, depth: int = 3,
+                 output: str = "none"):
+        super().__init__()
+        self.out_shape = tuple(out_shape)
+        self.net = mlp(noise_dim, math.prod(out_shape), width, depth)
+        self.out = OUTPUT_ACTIVATIONS[output]()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.out(self.net(z)).view(z.shape[0], *self.out_shape)
+
+
+class MLPCritic(nn.Module):
+    """x (B, *in_shape) -> logits (B,); LeakyReLU hidden layers."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int = 128, depth: int = 3):
+        super().__init__()
+        self.net = mlp(math.prod(in_shape), 1, width, depth, activation=lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).squeeze(1)

@@ -1,0 +1,62 @@
+"""The common interface of every objective (GAN_stability / Dirac-GAN shape)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class TrainingDefaults:
+    """Optimiser settings an objective was published with (REFERENCES.md)."""
+
+    optimizer: str  # 'adam' | 'rmsprop' | 'sgd'
+    lr: float
+    betas: tuple[float, float] = (0.5, 0.999)
+    critic_steps: int = 1
+    source: str = ""
+    lr_schedule: str = "constant"
+
+
+class Objective:
+    """A distribution-matching objective.
+
+    Subclasses set ``name``, ``description``, ``defaults`` and implement
+    :meth:`generator_loss`; adversarial ones set ``uses_critic`` and implement
+    :meth:`critic_loss`. The trainer calls, per generator step: ``critic_steps`` x
+    (critic_loss → optimiser step → :meth:`after_critic_step`), then generator_loss.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    defaults: ClassVar[TrainingDefaults]
+    uses_critic: ClassVar[bool] = True
+    critic_batchnorm: ClassVar[bool] = True  # wgan-gp needs per-sample critics: no batchnorm
+
+    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """Scalar loss the critic minimises; ``fake`` is detached by the caller."""
+        raise NotImplementedError(f"{self.name} has no critic")
+
+    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """Scalar loss the generator minimises."""
+        raise NotImplementedError
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """Hook run after each critic optimiser step (weight clipping lives here)."""
+
+    @classmethod
+    def from_config(cls, config) -> "Objective":
+        """Build from a resolved ``RunConfig`` (subclasses read their own options)."""
+        return cls()
+
+    def settings(self) -> dict:
+        """Objective-specific settings to record in config/summary."""
+        return {}
+
+
+def gan_critic_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of D on logits: -log D(x) - log(1 - D(G(z))) = softplus(-l_r) + softplus(l_f)."""
+    return nn.functional.softplus(-real_logits).mean() + nn.functional.softplus(fake_logits).mean()

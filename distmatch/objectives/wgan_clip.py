@@ -1,0 +1,47 @@
+"""WGAN with weight clipping (Arjovsky, Chintala, Bottou 2017, Algorithm 1)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import Objective, TrainingDefaults
+
+
+def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """Critic minimises E[f(G(z))] - E[f(x)], i.e. maximises the Kantorovich-Rubinstein estimate."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Generator minimises -E[f(G(z))]."""
+    return -fake_scores.mean()
+
+
+class WGANClip(Objective):
+    name = "wgan-clip"
+    description = "Wasserstein critic kept Lipschitz by clipping weights to [-c, c]"
+    defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "WGAN (Arjovsky et al. 2017), Alg. 1")
+
+    def __init__(self, clip: float = 0.01):
+        if not clip > 0:
+            raise ValueError(f"--clip must be > 0, got {clip}")
+        self.clip = clip
+
+    @classmethod
+    def from_config(cls, config) -> "WGANClip":
+        return cls(config.clip)
+
+    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return wasserstein_critic_loss(critic(real), critic(fake))
+
+    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        return wasserstein_generator_loss(critic(fake))
+
+    @torch.no_grad()
+    def after_critic_step(self, critic: nn.Module) -> None:
+        for p in critic.parameters():
+            p.clamp_(-self.clip, self.clip)
+
+    def settings(self) -> dict:
+        return {"clip": self.clip}

@@ -1,0 +1,48 @@
+"""WGAN with gradient penalty (Gulrajani et al. 2017)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .base import Objective, TrainingDefaults
+from .wgan_clip import wasserstein_critic_loss, wasserstein_generator_loss
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """mean (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat = a x + (1 - a) G(z).
+
+    ``a`` has shape (N, 1, ..., 1), so the same code serves points (N, D) and images (N, C, H, W);
+    ``eps`` under the square root keeps the norm's gradient finite at 0 (the StudioGAN NaN bug).
+    """
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (N, *shape)
+    norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + eps)  # (N,)
+    return ((norm - 1.0) ** 2).mean()
+
+
+class WGANGP(Objective):
+    name = "wgan-gp"
+    description = "Wasserstein critic with a gradient penalty lambda (||grad f|| - 1)^2"
+    defaults = TrainingDefaults("adam", 1e-4, (0.5, 0.9), 5, "WGAN-GP (Gulrajani et al. 2017)")
+    critic_batchnorm = False
+
+    def __init__(self, gp_weight: float = 10.0):
+        if not gp_weight >= 0:
+            raise ValueError(f"--gp-weight must be >= 0, got {gp_weight}")
+        self.gp_weight = gp_weight
+
+    @classmethod
+    def from_config(cls, config) -> "WGANGP":
+        return cls(config.gp_weight)
+
+    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        loss = wasserstein_critic_loss(critic(real), critic(fake))
+        return loss + self.gp_weight * gradient_penalty(critic, real, fake)
+
+    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        return wasserstein_generator_loss(critic(fake))
+
+    def settings(self) -> dict:
+        return {"gp_weight": self.gp_weight}

@@ -1,0 +1,109 @@
+"""Figures, one function per figure type; all read from run directories so they can be remade."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from . import io  # noqa: E402
+from .config import RunConfig  # noqa: E402
+
+PALETTE = "colorblind"
+OBJECTIVE_ORDER = ["mmd", "sinkhorn", "minimax", "nonsaturating", "wgan-clip", "wgan-gp"]
+
+
+def style() -> None:
+    """The shared seaborn style: white grid, colour-blind palette, paper context."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="paper", font_scale=1.1)
+
+
+def objective_colors() -> dict[str, tuple]:
+    """A fixed colour per objective, the same in every figure."""
+    return dict(zip(OBJECTIVE_ORDER, sns.color_palette(PALETTE, len(OBJECTIVE_ORDER))))
+
+
+def save(fig: plt.Figure, path: Path, pdf: bool = False) -> list[Path]:
+    """Save PNG (and PDF) and close the figure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    paths = [path.with_suffix(".png")] + ([path.with_suffix(".pdf")] if pdf else [])
+    for p in paths:
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def scatter_samples(ax: plt.Axes, samples: np.ndarray, real: np.ndarray | None, centers: np.ndarray | None,
+                    title: str = "", max_points: int = 2500) -> None:
+    """Generated points over real points, mode centres marked with crosses."""
+    if real is not None:
+        ax.scatter(real[:max_points, 0], real[:max_points, 1], s=2, c="0.6", alpha=0.4, label="real", rasterized=True)
+    ax.scatter(samples[:max_points, 0], samples[:max_points, 1], s=2, color=objective_colors()["mmd"], alpha=0.5,
+               label="generated", rasterized=True)
+    if centers is not None:
+        ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=40, c="k", linewidths=1.2, label="mode centre")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_title(title)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
+def plot_samples(run_dir: Path) -> Path | None:
+    """``figures/samples.png``: final samples over the real data (first two coordinates)."""
+    from .data import get_dataset
+
+    cfg = RunConfig.load(run_dir / "config.json")
+    samples = np.load(run_dir / "samples.npy")
+    dataset = get_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
+    if dataset.kind == "image":
+        from .image_plots import plot_image_grid
+        return plot_image_grid(samples, run_dir / "figures" / "samples.png")
+    if samples.shape[1] < 2:
+        return None
+    real = dataset.heldout(len(samples), np.random.default_rng(0))
+    summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
+    m = summary.get("metrics", {})
+    title = f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}"
+    if "modes" in m:
+        title += f"\n{m['modes']}/{m['n_modes']} modes, {m['hq']:.1f}% high quality"
+    style()
+    fig, ax = plt.subplots(figsize=(4.6, 4.6))
+    scatter_samples(ax, samples, real, dataset.centers, title)
+    ax.legend(loc="upper right", fontsize=7, markerscale=3, frameon=True)
+    return save(fig, run_dir / "figures" / "samples.png")[0]
+
+
+def plot_curves(run_dir: Path) -> Path | None:
+    """``figures/curves.png``: losses and metrics against training steps."""
+    records = io.read_jsonl(run_dir / "metrics.jsonl")
+    if not records:
+        return None
+    panels = [k for k in ("g_loss", "d_loss", "modes", "hq", "rkl", "mmd", "fd") if any(r.get(k) is not None for r in records)]
+    labels = {"g_loss": "generator loss", "d_loss": "critic loss", "modes": "modes covered",
+              "hq": "high-quality samples (%)", "rkl": "reverse KL (nats)", "mmd": "MMD² (unbiased)",
+              "fd": "Fréchet distance"}
+    style()
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 2.8), squeeze=False)
+    for ax, key in zip(axes[0], panels):
+        pts = [(r["step"], r[key]) for r in records if r.get(key) is not None]
+        ax.plot(*zip(*pts), marker="o", ms=3)
+        ax.set_xlabel("generator step")
+        ax.set_ylabel(labels[key])
+        if key in ("mmd", "fd") and all(v > 0 for _, v in pts):
+            ax.set_yscale("log")
+    cfg = json.loads((run_dir / "config.json").read_text())
+    fig.suptitle(f"{cfg['objective']} on {Path(cfg['dataset']).name}, seed {cfg['seed']}", y=1.03)
+    fig.tight_layout()
+    return save(fig, run_dir / "figures" / "curves.png")[0]
+
+
+def plot_run(run_dir: str | Path) -> list[Path]:
+    """All per-run figures; returns the paths written."""
+    run_dir = Path(run_dir)
+    return [p for p in (plot_samples(run_dir), plot_curves(run_dir)) if p is not None]

@@ -1,0 +1,257 @@
+"""Trainer: the loop shared by every objective, with progress, logging, checkpoints, resume and a NaN guard."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import io
+from .config import RunConfig, lr_factor
+from .data import Dataset
+from .metrics import evaluate
+from .models import build_critic, build_generator
+from .noise import NoiseSampler
+from .objectives import build_objective
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda asked for, but no CUDA device is available")
+    return torch.device(name)
+
+
+def make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    """Adam, RMSProp or SGD (momentum 0.9) by name."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
+
+
+def toggle_grad(model: nn.Module | None, requires_grad: bool) -> None:
+    """Freeze or unfreeze a model's parameters (saves the critic's grads during G steps)."""
+    if model is not None:
+        for p in model.parameters():
+            p.requires_grad_(requires_grad)
+
+
+class Trainer:
+    """Train one generator with one objective on one dataset, writing a run directory."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset, out_dir: str | Path, quiet: bool = False):
+        self.cfg, self.dataset, self.out = config, dataset, Path(out_dir)
+        self.quiet = quiet
+        self.device = resolve_device(config.device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)  # model init and the objective's own draws (GP interpolation)
+        self.objective = build_objective(config)
+        output = "tanh" if dataset.kind == "image" else "none"
+        self.generator = build_generator(config.model, config.noise_dim, dataset.shape, config.width,
+                                         config.depth, output).to(self.device)
+        self.critic = None
+        if self.objective.uses_critic:
+            self.critic = build_critic(config.model, dataset.shape, config.width, config.depth,
+                                       self.objective.critic_batchnorm).to(self.device)
+        self.noise = NoiseSampler(config.noise, config.noise_dim, config.seed, self.device)
+        self.data_rng = np.random.default_rng(config.seed)
+        self.g_opt = make_optimizer(config.optimizer, self.generator.parameters(), config.lr, config.betas)
+        self.c_opt = None if self.critic is None else make_optimizer(
+            config.optimizer, self.critic.parameters(), config.critic_lr, config.betas)
+        self.step = 0
+        self.last_checkpoint_step: int | None = None
+        self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": []}
+
+    # ----------------------------------------------------------------- one step
+    def real_batch(self) -> torch.Tensor:
+        """(B, *shape) data batch from the seeded numpy generator."""
+        return torch.from_numpy(self.dataset.sample(self.cfg.batch_size, self.data_rng)).to(self.device)
+
+    def critic_trainstep(self) -> float:
+        """One critic update on a fresh real batch and a detached fake batch."""
+        toggle_grad(self.critic, True)
+        real = self.real_batch()
+        with torch.no_grad():
+            fake = self.generator(self.noise.sample(self.cfg.batch_size))
+        self.c_opt.zero_grad(set_to_none=True)
+        loss = self.objective.critic_loss(self.critic, real, fake)
+        loss.backward()
+        self.c_opt.step()
+        self.objective.after_critic_step(self.critic)
+        return loss.item()
+
+    def generator_trainstep(self) -> float:
+        """One generator update; the critic (if any) is frozen."""
+        toggle_grad(self.critic, False)
+        real = self.real_batch()
+        self.g_opt.zero_grad(set_to_none=True)
+        loss = self.objective.generator_loss(self.critic, self.generator(self.noise.sample(self.cfg.batch_size)), real)
+        loss.backward()
+        self.g_opt.step()
+        return loss.item()
+
+    def set_learning_rates(self) -> None:
+        """Apply the schedule: lr(step) = base lr x factor(step / steps)."""
+        factor = lr_factor(self.cfg.lr_schedule, self.step, self.cfg.steps)
+        for opt, base in ((self.g_opt, self.cfg.lr), (self.c_opt, self.cfg.critic_lr)):
+            for group in (opt.param_groups if opt is not None else []):
+                group["lr"] = base * factor
+
+    def train_step(self) -> None:
+        """critic_steps critic updates, then one generator update; guard against NaN/inf."""
+        self.set_learning_rates()
+        d_losses = [self.critic_trainstep() for _ in range(self.cfg.critic_steps)] if self.critic else []
+        g_loss = self.generator_trainstep()
+        self.step += 1
+        for name, value in [("g_loss", g_loss)] + [("d_loss", v) for v in d_losses]:
+            if not math.isfinite(value):
+                self._diverged(name, value)
+            self._losses[name].append(value)
+
+    def _diverged(self, name: str, value: float) -> None:
+        kept = (f"last good checkpoint (step {self.last_checkpoint_step}) kept in {self.out / CHECKPOINT}"
+                if self.last_checkpoint_step is not None else "no checkpoint was written yet")
+        msg = f"training diverged at step {self.step}: {name} = {value}; {kept}"
+        io.save_json({"status": "diverged", "error": msg, "step": self.step, "config": dataclasses.asdict(self.cfg)},
+                     self.out / "summary.json")
+        raise TrainingDiverged(msg)
+
+    # ----------------------------------------------------------------- sampling / eval
+    @torch.no_grad()
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """(n, *shape) samples from noise drawn with its own seed (training RNG untouched)."""
+        noise = NoiseSampler(self.cfg.noise, self.cfg.noise_dim, seed, self.device)
+        was_training = self.generator.training
+        self.generator.eval()
+        out = torch.cat([self.generator(noise.sample(min(1000, n - i))) for i in range(0, n, 1000)])
+        self.generator.train(was_training)
+        return out.cpu().numpy()
+
+    def eval_record(self, full: bool = False) -> dict:
+        """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
+        seed = self.cfg.seed * 1_000_003 + self.step
+        samples = self.sample(self.cfg.eval_samples, seed)
+        metrics = evaluate(samples, self.dataset, self.cfg.bandwidths or self._metric_bandwidths(),
+                           np.random.default_rng(seed), full=full)
+        losses = {k: float(np.mean(v)) for k, v in self._losses.items() if v}
+        self._losses = {k: [] for k in self._losses}
+        return {"step": self.step, **losses, **metrics}
+
+    def _metric_bandwidths(self) -> list[float]:
+        from .config import median_heuristic_ladder
+        if not hasattr(self, "_bw"):
+            self._bw = median_heuristic_ladder(self.dataset.sample(1000, np.random.default_rng(0)))
+        return self._bw
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "config": dataclasses.asdict(self.cfg),
+            "generator": self.generator.state_dict(),
+            "critic": None if self.critic is None else self.critic.state_dict(),
+            "g_opt": self.g_opt.state_dict(),
+            "c_opt": None if self.c_opt is None else self.c_opt.state_dict(),
+            "noise": self.noise.state_dict(),
+            "data_rng": self.data_rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step = state["step"]
+        self.generator.load_state_dict(state["generator"])
+        self.g_opt.load_state_dict(state["g_opt"])
+        if self.critic is not None:
+            self.critic.load_state_dict(state["critic"])
+            self.c_opt.load_state_dict(state["c_opt"])
+        self.noise.load_state_dict(state["noise"])
+        self.data_rng.bit_generator.state = state["data_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.last_checkpoint_step = self.step
+
+    def save_checkpoint(self) -> None:
+        io.save_torch(self.state_dict(), self.out / CHECKPOINT)
+        self.last_checkpoint_step = self.step
+
+    def resume(self) -> bool:
+        """Load ``checkpoint.pt`` if present and drop log lines written after it; True if resumed."""
+        path = self.out / CHECKPOINT
+        if not path.exists():
+            return False
+        self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+        io.truncate_jsonl(self.out / "metrics.jsonl", self.step)
+        return True
+
+    # ----------------------------------------------------------------- the loop
+    def fit(self) -> dict:
+        """Train to ``cfg.steps`` total steps, evaluating and checkpointing; return the summary."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        io.save_json(dataclasses.asdict(self.cfg), self.out / "config.json")
+        log = self.out / "metrics.jsonl"
+        t0 = time.perf_counter()
+        if self.step == 0:
+            io.append_jsonl(self.eval_record(), log)
+        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=self.quiet, desc=f"{self.cfg.objective}",
+                   unit="step", dynamic_ncols=True)
+        while self.step < self.cfg.steps:
+            self.train_step()
+            bar.update(1)
+            if self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps:
+                record = self.eval_record()
+                io.append_jsonl(record, log)
+                bar.set_postfix(_postfix(record))
+            if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
+                self.save_checkpoint()
+        bar.close()
+        return self.finish(time.perf_counter() - t0)
+
+    def finish(self, train_seconds: float) -> dict:
+        """Final samples, full metrics, summary.json and figures."""
+        t0 = time.perf_counter()
+        samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
+        io.save_npy(samples, self.out / "samples.npy")
+        metrics = evaluate(samples, self.dataset, self.cfg.bandwidths or self._metric_bandwidths(),
+                           np.random.default_rng(self.cfg.seed + 7), full=True)
+        summary = {
+            "status": "completed", "step": self.step, "metrics": metrics,
+            "train_seconds": round(train_seconds, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
+            "objective_settings": self.objective.settings(), "config": dataclasses.asdict(self.cfg),
+            "provenance": provenance(self.device),
+        }
+        io.save_json(summary, self.out / "summary.json")
+        from .plots import plot_run
+        plot_run(self.out)
+        return summary
+
+
+def _postfix(record: dict) -> dict:
+    keys = ("g_loss", "d_loss", "modes", "hq", "mmd")
+    return {k: f"{record[k]:.3g}" for k in keys if k in record and record[k] is not None}
+
+
+def provenance(device: torch.device) -> dict:
+    """Where a number came from: code commit, library versions, device."""
+    import distmatch
+    return {"commit": io.git_commit(), "distmatch": distmatch.__version__, "torch": torch.__version__,
+            "python": platform.python_version(), "device": str(device),
+            "cpu_threads": torch.get_num_threads()}

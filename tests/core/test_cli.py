@@ -1,0 +1,89 @@
+"""The command line: happy path, summaries, and one-line errors for bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from distmatch.cli import cli
+
+TINY = ["--steps", "6", "--batch-size", "32", "--width", "16", "--eval-every", "3", "--eval-samples", "100"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_run_prints_summary_and_writes_run_dir(tmp_path):
+    out = tmp_path / "r"
+    res = invoke("run", "--objective", "mmd", "--dataset", "ring", *TINY, "--out", out)
+    assert res.exit_code == 0, res.output
+    for key in ("modes", "high quality", "reverse KL", "MMD²", "Sinkhorn", "W1", "wall time", "bandwidths"):
+        assert key in res.output
+    assert json.loads((out / "summary.json").read_text())["config"]["dataset"] == "ring"
+    res = invoke("eval", out)
+    assert res.exit_code == 0 and "w2" in json.loads(res.output)
+    res = invoke("plot", out)
+    assert res.exit_code == 0 and "samples.png" in res.output
+
+
+def test_list_names_everything():
+    res = invoke("list")
+    assert res.exit_code == 0
+    for name in ("mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp", "8gaussians", "25gaussians",
+                 "ring", "grid", "swissroll"):
+        assert name in res.output
+
+
+def one_line_error(res, *fragments):
+    assert res.exit_code != 0
+    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    err_lines = [l for l in res.output.splitlines() if l.startswith("Error")]
+    assert len(err_lines) == 1, res.output
+    for f in fragments:
+        assert f in res.output, res.output
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--objective", "gan"], "gan"),
+    (["--dataset", "moons"], "unknown dataset"),
+    (["--steps", "0"], "--steps"),
+    (["--batch-size", "-4"], "--batch-size"),
+    (["--width", "0"], "--width"),
+    (["--lr", "-1"], "--lr"),
+    (["--bandwidths", "1,x"], "--bandwidths"),
+    (["--bandwidths", "1,-2"], "positive"),
+])
+def test_bad_options(tmp_path, args, fragment):
+    one_line_error(invoke("run", *args, "--out", tmp_path / "x", "--quiet"), fragment)
+
+
+@pytest.mark.parametrize("content,fragment", [
+    ("", "empty"), ("1,2\n3,nan\n", "NaN"), ("1,2\n3\n", "ragged"),
+])
+def test_bad_data_files(tmp_path, content, fragment):
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    one_line_error(invoke("run", "--dataset", path, "--out", tmp_path / "x", "--quiet"), fragment)
+
+
+def test_missing_and_malformed_npy(tmp_path):
+    one_line_error(invoke("run", "--dataset", tmp_path / "none.npy", "--quiet"), "no such file")
+    np.save(tmp_path / "flat.npy", np.zeros(5))
+    one_line_error(invoke("run", "--dataset", tmp_path / "flat.npy", "--quiet"), "2-D")
+
+
+def test_resume_refuses_incompatible_config(tmp_path):
+    out = tmp_path / "r"
+    assert invoke("run", "--objective", "mmd", *TINY, "--out", out, "--quiet").exit_code == 0
+    one_line_error(invoke("run", "--objective", "wgan-gp", *TINY, "--out", out, "--resume", "--quiet"),
+                   "cannot resume", "objective")
+    one_line_error(invoke("run", "--objective", "mmd", *TINY, "--out", out, "--quiet"), "already holds a run")
+    res = invoke("run", "--objective", "mmd", *TINY, "--steps", "9", "--out", out, "--resume", "--quiet")
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "summary.json").read_text())["step"] == 9
+
+
+def test_eval_on_non_run_dir(tmp_path):
+    one_line_error(invoke("eval", tmp_path), "not a run directory")

@@ -1,0 +1,99 @@
+"""End-to-end trainer behaviour: run dir contents, determinism, resume, NaN guard."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from distmatch.config import RunConfig, resolve
+from distmatch.data import get_dataset
+from distmatch.train import CHECKPOINT, Trainer, TrainingDiverged
+
+TINY = dict(steps=12, batch_size=32, width=16, depth=2, eval_every=4, eval_samples=200)
+
+
+def train(tmp_path, name="run", **kw):
+    opts = {**TINY, **kw}
+    ds = get_dataset(opts.pop("dataset", "8gaussians"))
+    cfg = resolve(RunConfig(**opts), ds)
+    trainer = Trainer(cfg, ds, tmp_path / name, quiet=True)
+    return trainer, trainer.fit()
+
+
+@pytest.mark.parametrize("objective", ["mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp"])
+def test_run_dir_contents(tmp_path, objective):
+    _, summary = train(tmp_path, objective=objective)
+    out = tmp_path / "run"
+    for name in ("config.json", "metrics.jsonl", CHECKPOINT, "samples.npy", "summary.json",
+                 "figures/samples.png", "figures/curves.png"):
+        assert (out / name).exists(), name
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [0, 4, 8, 12]
+    assert np.load(out / "samples.npy").shape == (200, 2)
+    m = summary["metrics"]
+    assert {"modes", "hq", "rkl", "mmd", "sinkhorn", "w1", "w2"} <= set(m)
+    assert summary["status"] == "completed" and summary["step"] == 12
+
+
+def test_same_seed_same_samples(tmp_path):
+    train(tmp_path, "a", objective="wgan-gp", seed=3)
+    train(tmp_path, "b", objective="wgan-gp", seed=3)
+    train(tmp_path, "c", objective="wgan-gp", seed=4)
+    a, b, c = (np.load(tmp_path / n / "samples.npy") for n in "abc")
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("objective", ["mmd", "wgan-gp"])
+def test_resume_equals_uninterrupted(tmp_path, objective):
+    train(tmp_path, "full", objective=objective, steps=16)
+    ds = get_dataset("8gaussians")
+    cfg = resolve(RunConfig(**{**TINY, "objective": objective, "steps": 16}), ds)
+    killed = Trainer(cfg, ds, tmp_path / "split", quiet=True)
+    real_step = killed.train_step
+
+    def crash_at_10():
+        if killed.step == 10:
+            raise KeyboardInterrupt  # killed mid-run, two steps after the step-8 checkpoint
+        real_step()
+
+    killed.train_step = crash_at_10
+    with pytest.raises(KeyboardInterrupt):
+        killed.fit()
+    trainer = Trainer(cfg, ds, tmp_path / "split", quiet=True)
+    assert trainer.resume() and trainer.step == 8
+    trainer.fit()
+    np.testing.assert_array_equal(np.load(tmp_path / "full" / "samples.npy"),
+                                  np.load(tmp_path / "split" / "samples.npy"))
+    full = (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()
+    split = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(l)["step"] for l in split] == [json.loads(l)["step"] for l in full]
+
+
+def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    ds = get_dataset("8gaussians")
+    cfg = resolve(RunConfig(**{**TINY, "objective": "mmd", "checkpoint_every": 2}), ds)
+    trainer = Trainer(cfg, ds, tmp_path / "nan", quiet=True)
+    real_loss = trainer.objective.generator_loss
+
+    def poisoned(critic, fake, real):
+        loss = real_loss(critic, fake, real)
+        return loss * float("nan") if trainer.step >= 5 else loss
+
+    monkeypatch.setattr(trainer.objective, "generator_loss", poisoned)
+    with pytest.raises(TrainingDiverged, match="step 6.*step 4"):
+        trainer.fit()
+    state = torch.load(tmp_path / "nan" / CHECKPOINT, weights_only=False)
+    assert state["step"] == 4
+    assert all(torch.isfinite(p).all() for p in state["generator"].values())
+    assert json.loads((tmp_path / "nan" / "summary.json").read_text())["status"] == "diverged"
+    assert not list((tmp_path / "nan").glob(".*tmp"))  # no temp files left behind
+
+
+def test_user_points_any_dimension(tmp_path):
+    pts = np.random.default_rng(0).normal(size=(300, 3)).astype(np.float32)
+    np.save(tmp_path / "pts.npy", pts)
+    _, summary = train(tmp_path, dataset=str(tmp_path / "pts.npy"), objective="wgan-gp")
+    assert "modes" not in summary["metrics"] and summary["metrics"]["w2"] > 0
+    assert np.load(tmp_path / "run" / "samples.npy").shape == (200, 3)
