@@ -227,6 +227,7 @@ def _figure(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
+    plt.close(fig)
 
 
 def main() -> None:

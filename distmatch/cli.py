@@ -69,6 +69,8 @@ def cli() -> None:
 @click.option("--clip", type=POS_FLOAT, default=0.01, show_default=True, help="wgan-clip weight clip c.")
 @click.option("--gp-weight", type=click.FloatRange(min=0), help="wgan-gp penalty weight λ [toy: 0.1, images: 10].")
 @click.option("--bandwidths", callback=float_list, help="mmd: comma-separated Gaussian σ's [median heuristic ladder].")
+@click.option("--blur", type=POS_FLOAT, default=0.05, show_default=True,
+              help="sinkhorn: entropic blur (eps = blur^2, in data units).")
 @click.option("--eval-every", type=POS_INT, help="Evaluate and log every N steps [250].")
 @click.option("--checkpoint-every", type=POS_INT, help="Checkpoint every N steps [= --eval-every].")
 @click.option("--eval-samples", type=POS_INT, default=2500, show_default=True, help="Samples per evaluation.")

@@ -98,11 +98,13 @@ def _norm(v):
     return list(v) if isinstance(v, tuple) else v
 
 
-def median_heuristic_ladder(data: np.ndarray, n: int = 5, ratio: float = 2 ** 0.5, max_points: int = 1000) -> list[float]:
+def median_heuristic_ladder(data: np.ndarray, n: int = 7, ratio: float = 2.0, max_points: int = 1000) -> list[float]:
     """Bandwidths median/ratio^k, k = 0..n-1, from the median pairwise distance of the data.
 
-    Ratio √2 makes each narrower Gaussian the square of the previous one, so the fast kernel
-    serves all bandwidths from one ``exp``.
+    Seven octaves reach from the data's scale down to 1/64 of it, fine enough to resolve
+    narrow modes (8gaussians: 1.4 -> 0.02 against a mode std of 0.014). With ratio 2 each
+    narrower Gaussian is the 4th power of the previous one, so the tiled kernel can serve all
+    bandwidths from one ``exp``.
     """
     x = data.reshape(len(data), -1)[:max_points].astype(np.float64)
     d2 = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
@@ -143,7 +145,7 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     if cfg.bandwidths is None and cfg.objective == "mmd":
         sample = dataset.sample(1000, np.random.default_rng(cfg.seed))
         cfg.bandwidths = median_heuristic_ladder(sample)
-        cfg.bandwidth_source = "median heuristic / sqrt(2)^k, k=0..4"
+        cfg.bandwidth_source = "median heuristic / 2^k, k=0..6"
     elif cfg.bandwidths is not None and not cfg.bandwidth_source:
         cfg.bandwidth_source = "user"
     return cfg

@@ -37,6 +37,14 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def set_threads(n: int) -> None:
+    """Limit torch and BLAS/OpenMP threads (1 is fastest for small models and for parallel workers)."""
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(n)
+    threadpool_limits(n)
+
+
 def make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
     """Adam, RMSProp or SGD (momentum 0.9) by name."""
     if name == "adam":
@@ -63,7 +71,7 @@ class Trainer:
         self.quiet = quiet
         self.device = resolve_device(config.device)
         if config.threads:
-            torch.set_num_threads(config.threads)
+            set_threads(config.threads)
         torch.manual_seed(config.seed)  # model init and the objective's own draws (GP interpolation)
         self.objective = build_objective(config)
         output = "tanh" if dataset.kind == "image" else "none"

@@ -6,10 +6,11 @@ from .base import Objective, TrainingDefaults
 from .minimax import Minimax
 from .mmd import MMD
 from .nonsaturating import NonSaturating
+from .sinkhorn import Sinkhorn
 from .wgan_clip import WGANClip
 from .wgan_gp import WGANGP
 
-OBJECTIVES: dict[str, type[Objective]] = {cls.name: cls for cls in (MMD, Minimax, NonSaturating, WGANClip, WGANGP)}
+OBJECTIVES: dict[str, type[Objective]] = {cls.name: cls for cls in (MMD, Minimax, NonSaturating, WGANClip, WGANGP, Sinkhorn)}
 
 
 def objective_class(name: str) -> type[Objective]:

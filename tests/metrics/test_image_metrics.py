@@ -18,6 +18,19 @@ from distmatch.metrics.images import (class_coverage, classifier_path, frechet_d
 # ----------------------------------------------------------------------------- fixtures
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """These ops are small: on a shared 2-core machine, 2 torch/BLAS threads made cdist and
+    sqrtm 40-100x slower than 1 (thread hand-offs under oversubscription)."""
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def digits() -> Dataset:
     return load_digits_dataset()
@@ -174,7 +187,8 @@ def test_fd_real_vs_real_much_smaller_than_noise(classifier, digits):
     rng = np.random.default_rng(0)
     real = digits.train[rng.choice(len(digits.train), 360, replace=False)]
     noise = rng.uniform(-1, 1, (360, 1, 8, 8)).astype(np.float32)
-    ours, theirs = image_metrics(real, digits, classifier), image_metrics(noise, digits, classifier)
+    ours = image_metrics(real, digits, classifier, kid_subsets_n=20)
+    theirs = image_metrics(noise, digits, classifier, kid_subsets_n=20)
     assert ours["fd"] * 10 <= theirs["fd"]
     assert ours["kid"] * 10 <= theirs["kid"] and abs(ours["kid"]) < 0.05 * theirs["kid"]
     # k-NN precision/recall in 128-d with 360 samples sits near 0.9 for real vs real
@@ -189,7 +203,7 @@ def test_fd_real_vs_real_much_smaller_than_noise(classifier, digits):
 def test_collapsed_set(classifier, digits):
     zeros = digits.train[digits.labels == 0]
     collapsed = np.repeat(zeros, 4, axis=0)  # one class repeated
-    out = image_metrics(collapsed, digits, classifier)
+    out = image_metrics(collapsed, digits, classifier, kid_subsets_n=20)
     assert out["recall"] < 0.3
     assert out["coverage"] == pytest.approx(0.1)
     assert out["kl"] == pytest.approx(math.log(10), abs=0.1)

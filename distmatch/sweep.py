@@ -1,0 +1,495 @@
+"""Sweeps: a grid of runs (objective × dataset × seed) on a local process pool or on Ray.
+
+Each run trains into ``<out>/<objective>/<dataset>/s<seed>/``; ``<out>/manifest.json`` records the
+spec, every run's status (completed / failed / pending), error and wall time, and provenance.
+Re-running the same sweep skips completed runs and resumes interrupted ones from their checkpoints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import platform
+import time
+import tomllib
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import io
+from .config import RunConfig
+from .objectives import OBJECTIVES
+
+MANIFEST = "manifest.json"
+SPEC_KEYS = ("objectives", "datasets", "seeds", "steps", "run_options")
+# RunConfig fields a spec may not set: they are the grid axes or belong to the sweep itself.
+RESERVED_OPTIONS = ("objective", "dataset", "seed", "threads", "device", "extra")
+
+
+class SpecError(ValueError):
+    """A malformed sweep spec; the message says what was wrong and what is accepted."""
+
+
+# --------------------------------------------------------------------------- spec
+@dataclass
+class SweepSpec:
+    """The grid: objectives × datasets × seeds, plus fixed RunConfig options for every run."""
+
+    objectives: list[str]
+    datasets: list[str]
+    seeds: list[int]
+    run_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def runs(self) -> list["RunSpec"]:
+        """Every run of the grid, objective-major (so a partial sweep covers objectives evenly per seed)."""
+        return [RunSpec(o, d, s, dict(self.run_options))
+                for s in self.seeds for d in self.datasets for o in self.objectives]
+
+
+@dataclass
+class RunSpec:
+    """One run of a sweep."""
+
+    objective: str
+    dataset: str
+    seed: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.objective}/{dataset_dirname(self.dataset)}/s{self.seed}"
+
+    def directory(self, out: Path) -> Path:
+        return Path(out) / self.key
+
+
+def dataset_dirname(dataset: str) -> str:
+    """Directory name of a dataset: its name, or a point file's stem."""
+    return Path(dataset).stem if Path(dataset).suffix else dataset
+
+
+def parse_list(value: str | Iterable, what: str) -> list[str]:
+    """'a,b' or ['a', 'b'] -> ['a', 'b'] (non-empty, no duplicates)."""
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    items = [v for v in items if v]
+    if not items:
+        raise SpecError(f"{what}: expected a non-empty list, got {value!r}")
+    return list(dict.fromkeys(items))
+
+
+def parse_seeds(value: str | int | Iterable) -> list[int]:
+    """Seeds from '0-9', '0,3,5', '0-4,7', an int, or a list of ints (all >= 0)."""
+    if isinstance(value, bool):
+        raise SpecError(f"seeds: expected e.g. '0-9', '0,3,5' or a list of integers, got {value!r}")
+    if isinstance(value, int):
+        parts: list = [value]
+    elif isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+    else:
+        parts = list(value)
+    seeds: list[int] = []
+    for part in parts:
+        seeds.extend(_seed_part(part, value))
+    if not seeds:
+        raise SpecError(f"seeds: expected e.g. '0-9', '0,3,5' or a list of integers, got {value!r}")
+    return list(dict.fromkeys(seeds))
+
+
+def _seed_part(part: Any, whole: Any) -> list[int]:
+    bad = SpecError(f"seeds: bad seed or range {part!r} in {whole!r}; expected e.g. '0-9', '0,3,5' "
+                    "(integers >= 0, ranges low-high inclusive)")
+    if isinstance(part, int) and not isinstance(part, bool):
+        if part < 0:
+            raise bad
+        return [part]
+    text = str(part)
+    try:
+        if "-" in text:
+            lo, hi = (int(x) for x in text.split("-"))
+            if lo > hi:
+                raise bad
+            return list(range(lo, hi + 1))
+        n = int(text)
+    except ValueError:
+        raise bad from None
+    if n < 0:
+        raise bad
+    return [n]
+
+
+def check_objectives(names: list[str]) -> list[str]:
+    unknown = [n for n in names if n not in OBJECTIVES]
+    if unknown:
+        raise SpecError(f"unknown objective {unknown[0]!r}; choose from {', '.join(OBJECTIVES)}")
+    return names
+
+
+def check_datasets(names: list[str]) -> list[str]:
+    from .data import DataError, get_dataset
+    for name in names:
+        try:
+            get_dataset(name)
+        except DataError as exc:
+            raise SpecError(str(exc)) from None
+        except Exception as exc:  # unreadable file etc.
+            raise SpecError(f"dataset {name!r}: {exc}") from None
+    return names
+
+
+# Coercion of '--set key=value' strings by the RunConfig field's annotation.
+def _field_types() -> dict[str, str]:
+    return {f.name: str(f.type) for f in dataclasses.fields(RunConfig)}
+
+
+def coerce_option(key: str, value: Any) -> Any:
+    """Check ``key`` is a RunConfig field a sweep may set and convert ``value`` to its type."""
+    types = _field_types()
+    if key not in types or key in RESERVED_OPTIONS:
+        allowed = ", ".join(k for k in types if k not in RESERVED_OPTIONS)
+        raise SpecError(f"unknown run option {key!r}; accepted: {allowed}")
+    kind = types[key]
+    if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+        if "None" not in kind:
+            raise SpecError(f"run option {key}: may not be empty")
+        return None
+    try:
+        if kind.startswith("int"):
+            return _to_int(value)
+        if kind.startswith("float"):
+            return float(value)
+        if kind.startswith("list") or kind.startswith("tuple"):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return [float(v) for v in items]
+        return str(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"run option {key}: cannot read {value!r} as {kind}") from None
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    return int(value)
+
+
+def parse_sets(pairs: Iterable[str]) -> dict[str, Any]:
+    """['eval_samples=100', 'width=16'] -> {'eval_samples': 100, 'width': 16}."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SpecError(f"--set expects KEY=VALUE (a RunConfig field), got {pair!r}")
+        key, value = pair.split("=", 1)
+        key = key.strip().replace("-", "_")
+        out[key] = coerce_option(key, value.strip())
+    return out
+
+
+def build_spec(objectives: Any, datasets: Any, seeds: Any, run_options: dict | None = None,
+               check_data: bool = True) -> SweepSpec:
+    """Validate and normalise a spec; raises :class:`SpecError` with a one-line message."""
+    opts = {k.replace("-", "_"): v for k, v in (run_options or {}).items()}
+    opts = {k: coerce_option(k, v) for k, v in opts.items()}
+    objs = check_objectives(parse_list(objectives, "objectives"))
+    dsets = parse_list(datasets, "datasets")
+    if check_data:
+        check_datasets(dsets)
+    return SweepSpec(objs, dsets, parse_seeds(seeds), opts)
+
+
+def load_spec_file(path: str | Path) -> SweepSpec:
+    """Read a YAML (.yaml/.yml) or TOML (.toml) spec: objectives, datasets, seeds, [steps], [run_options]."""
+    path = Path(path)
+    data = _read_spec_file(path)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a mapping with keys objectives, datasets, seeds")
+    unknown = [k for k in data if k not in SPEC_KEYS]
+    if unknown:
+        raise SpecError(f"{path}: unknown key {unknown[0]!r}; accepted keys: {', '.join(SPEC_KEYS)}")
+    missing = [k for k in ("objectives", "datasets", "seeds") if k not in data]
+    if missing:
+        raise SpecError(f"{path}: missing key {missing[0]!r} (required: objectives, datasets, seeds)")
+    options = data.get("run_options") or {}
+    if not isinstance(options, dict):
+        raise SpecError(f"{path}: run_options must be a mapping of RunConfig fields to values")
+    if "steps" in data:
+        options = {**options, "steps": data["steps"]}
+    return build_spec(data["objectives"], data["datasets"], data["seeds"], options)
+
+
+def _read_spec_file(path: Path) -> Any:
+    if not path.exists():
+        raise SpecError(f"spec file {path} does not exist")
+    text = path.read_text()
+    if path.suffix == ".toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(f"{path}: invalid TOML: {exc}") from None
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    raise SpecError(f"spec file {path}: expected a .yaml, .yml or .toml file")
+
+
+# --------------------------------------------------------------------------- one run (in a worker)
+def completed_summary(run_dir: Path) -> dict | None:
+    """The run's summary.json if it says completed, else None."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if summary.get("status") == "completed" else None
+
+
+def diverged_error(run_dir: Path) -> str | None:
+    """The stored error of a run that diverged (summary.json status diverged), else None."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary.get("error", "diverged") if summary.get("status") == "diverged" else None
+
+
+def execute_run(run: RunSpec, out: str, threads: int) -> dict:
+    """Train (or resume) one run; never raises: returns a manifest record with status and error."""
+    t0 = time.perf_counter()
+    record: dict[str, Any] = {"status": "failed", "error": None, "resumed_from": None}
+    try:
+        record.update(_train_run(run, Path(out), threads))
+    except BaseException as exc:  # noqa: BLE001 - a failed run must not stop the sweep
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        record["error"] = one_line_error(exc)
+    record["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    return record
+
+
+def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
+    import torch
+
+    from .config import resolve
+    from .data import get_dataset
+    from .train import Trainer
+
+    torch.set_num_threads(threads)
+    run_dir = run.directory(out)
+    dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
+    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, threads=threads,
+                            device="cpu", **run.options), dataset)
+    check_resumable(run_dir, cfg)
+    trainer = Trainer(cfg, dataset, run_dir, quiet=True)
+    resumed_from = trainer.step if trainer.resume() else None
+    trainer.fit()
+    return {"status": "completed", "resumed_from": resumed_from}
+
+
+def check_resumable(run_dir: Path, cfg: RunConfig) -> None:
+    """Refuse to continue a run directory whose config.json differs from this spec's config."""
+    path = run_dir / "config.json"
+    if not path.exists():
+        return
+    old = RunConfig.load(path)
+    diff = old.differences(cfg)
+    if diff:
+        detail = ", ".join(f"{k}: {getattr(old, k)!r} -> {getattr(cfg, k)!r}" for k in diff[:3])
+        raise ValueError(f"{run_dir} holds a run with a different config ({detail}); use a new --out")
+
+
+def one_line_error(exc: BaseException) -> str:
+    """'TypeName: message' on one line (truncated to 300 characters)."""
+    msg = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+    return text[:300]
+
+
+# --------------------------------------------------------------------------- manifest
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def read_manifest(out: Path) -> dict:
+    try:
+        return json.loads((Path(out) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class Manifest:
+    """``<out>/manifest.json``: spec, run records and provenance, rewritten atomically on every change."""
+
+    def __init__(self, out: Path, spec: SweepSpec, runs: list[RunSpec], settings: dict):
+        import torch
+
+        import distmatch
+        self.path = Path(out) / MANIFEST
+        old = read_manifest(out)
+        old_runs = {r["key"]: r for r in old.get("runs", [])}
+        self.runs = {r.key: {**_run_identity(r), "status": "pending", "error": None, "wall_seconds": None,
+                             **_previous(old_runs.get(r.key))} for r in runs}
+        self.sessions = old.get("sessions", []) if old.get("spec") == spec.to_dict() else []
+        self.session = {"start": now(), "end": None, "wall_seconds": None, **settings}
+        self.data = {"spec": spec.to_dict(),
+                     "provenance": {"commit": io.git_commit(), "distmatch": distmatch.__version__,
+                                    "torch": torch.__version__, "python": platform.python_version(),
+                                    "host": platform.node(), "cpu_count": os.cpu_count()}}
+        self.t0 = time.perf_counter()
+
+    def update(self, key: str, record: dict) -> None:
+        self.runs[key].update(record)
+        self.write()
+
+    def finish(self) -> None:
+        self.session["end"] = now()
+        self.session["wall_seconds"] = round(time.perf_counter() - self.t0, 1)
+        self.write()
+
+    def write(self) -> None:
+        runs = list(self.runs.values())
+        sessions = self.sessions + [self.session]
+        counts = {s: sum(r["status"] == s for r in runs) for s in ("completed", "failed", "pending")}
+        self.data.update(
+            start=sessions[0]["start"], end=self.session["end"], counts=counts, sessions=sessions,
+            wall_seconds=round(sum(s["wall_seconds"] or 0 for s in sessions), 1)
+            if self.session["end"] else None,
+            runs=runs)
+        io.save_json(self.data, self.path)
+
+
+def _run_identity(run: RunSpec) -> dict:
+    return {"key": run.key, "objective": run.objective, "dataset": run.dataset, "seed": run.seed, "dir": run.key}
+
+
+def _previous(old: dict | None) -> dict:
+    """Keep an earlier session's wall time of a run (it is skipped now, not retrained)."""
+    if not old:
+        return {}
+    return {k: old[k] for k in ("wall_seconds", "resumed_from") if k in old}
+
+
+# --------------------------------------------------------------------------- the sweep
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Torch threads per worker so that workers × threads ≤ cores (at least 1)."""
+    return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
+
+
+def partition(runs: list[RunSpec], out: Path, retry_failed: bool) -> tuple[dict, list[RunSpec]]:
+    """Split runs into already-finished records (completed, or diverged unless retried) and runs to do."""
+    done, todo = {}, []
+    for run in runs:
+        run_dir = run.directory(out)
+        if completed_summary(run_dir) is not None:
+            done[run.key] = {"status": "completed", "error": None, "skipped": True}
+        elif not retry_failed and (err := diverged_error(run_dir)) is not None:
+            done[run.key] = {"status": "failed", "error": f"TrainingDiverged: {err}", "skipped": True}
+        else:
+            todo.append(run)
+    return done, todo
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str = "local",
+              address: str | None = None, retry_failed: bool = False, progress: bool = True) -> dict:
+    """Run every run of ``spec`` into ``out`` and return the manifest (also written to disk)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = spec.runs()
+    threads = 1 if backend == "ray" else threads_per_worker(workers)
+    settings = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address}
+    manifest = Manifest(out, spec, runs, settings)
+    done, todo = partition(runs, out, retry_failed)
+    for key, record in done.items():
+        manifest.runs[key].update(record)
+    manifest.write()
+    bar = _progress_bar(len(runs), len(done), progress)
+    failed = sum(r["status"] == "failed" for r in done.values())
+
+    def on_done(run: RunSpec, record: dict) -> None:
+        nonlocal failed
+        failed += record["status"] == "failed"
+        manifest.update(run.key, {**record, "skipped": False})
+        bar.update(1)
+        bar.set_postfix(failed=failed)
+
+    try:
+        execute = _run_ray if backend == "ray" else _run_local
+        execute(todo, out, workers, threads, on_done, address)
+    finally:
+        bar.close()
+        manifest.finish()
+    return manifest.data
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, initial=initial, unit="run", desc="sweep", disable=not enabled, dynamic_ncols=True)
+
+
+def _pool_context() -> mp.context.BaseContext:
+    """A fork server that has imported torch and distmatch: a fresh process per run, started cheaply."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["torch", "distmatch.train", "distmatch.plots", "distmatch.sweep"])
+    return ctx
+
+
+def _run_local(todo: list[RunSpec], out: Path, workers: int, threads: int,
+               on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+    """A process pool, one fresh process per run (max_tasks_per_child=1)."""
+    if not todo:
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1) as pool:
+        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads): r for r in todo}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                on_done(futures[fut], _result(fut))
+
+
+def _result(fut: Future) -> dict:
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return {"status": "failed", "error": "worker process died (killed or out of memory); "
+                                             "re-run the sweep to resume this run from its checkpoint"}
+    except Exception as exc:  # noqa: BLE001 - e.g. pickling errors
+        return {"status": "failed", "error": one_line_error(exc)}
+
+
+def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
+             on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+    """The same runs as Ray tasks with num_cpus=1 (local Ray, or the cluster at ``address``)."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--backend ray needs ray: pip install 'distmatch[cluster]'") from None
+    started = not ray.is_initialized()
+    if started:
+        kwargs = {"address": address} if address else {"num_cpus": workers}
+        ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
+        refs = {task.remote(r, str(out.resolve()), threads): r for r in todo}
+        pending = list(refs)
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            for ref in finished:
+                on_done(refs[ref], _ray_result(ray, ref))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _ray_result(ray, ref) -> dict:
+    try:
+        return ray.get(ref)
+    except Exception as exc:  # noqa: BLE001 - a lost worker or node
+        return {"status": "failed", "error": one_line_error(exc)}
