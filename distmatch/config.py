@@ -21,22 +21,49 @@ LR_SCHEDULES = ("constant", "cosine")
 KIND_DEFAULTS: dict[str, dict] = {
     "toy": dict(noise_dim=8, width=128, depth=3, batch_size=256, eval_every=250, threads=1),
     "points": dict(noise_dim=8, width=128, depth=3, batch_size=256, eval_every=250, threads=1),
-    "image": dict(noise_dim=32, width=32, depth=3, batch_size=64, eval_every=250, threads=0),
+    "image": dict(noise_dim=32, depth=3, batch_size=64, eval_every=250),  # width, threads: image_defaults
 }
 
 # Per-objective overrides for toy/point data (each default toy run fits in < 60 s on 2 CPU cores).
 OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
     "toy": {
         "mmd": dict(steps=3000, batch_size=512),
-        "sinkhorn": dict(steps=2000, batch_size=512),
+        "sinkhorn": dict(steps=2000, batch_size=256),
         "minimax": dict(steps=3000),
         "nonsaturating": dict(steps=3000),
         "wgan-clip": dict(steps=2000),
-        "wgan-gp": dict(steps=2000),
+        "wgan-gp": dict(steps=1500),
     },
-    "image": {},
+    # Image defaults are tuned on 8x8 digits (each default run < 3 min on 2 CPU cores, FD >= 5x
+    # lower than at step 0 and 10/10 classes; benchmarks/results/digits.md). For 28x28 MNIST
+    # give --steps/--batch-size yourself (docs/images.md has the paper settings).
+    "image": {
+        "mmd": dict(steps=2000, batch_size=256),  # ~30 s CPU; FD 375 -> ~5
+        "sinkhorn": dict(steps=1500, batch_size=256),
+        "minimax": dict(steps=1500),  # ~30 s CPU
+        "nonsaturating": dict(steps=1500),  # ~30 s CPU; FD 375 -> ~5
+        "wgan-clip": dict(steps=1500),
+        "wgan-gp": dict(steps=1500),  # 5 critic steps + penalty: ~105 s CPU; FD 375 -> ~12
+    },
 }
 DEFAULT_STEPS = {"toy": 2000, "points": 2000, "image": 1500}
+IMAGE_MMD_OCTAVES = 4  # digits: sigma = 12.2, 6.1, 3.1, 1.5 (median pixel distance 6.1)
+MLP_IMAGE_WIDTH = 256  # hidden units of --model mlp on images (GMMN's MLP is 64-256-256-1024)
+
+
+def image_defaults(cfg: "RunConfig", dataset: Dataset) -> None:
+    """Fill model, width and threads for images in place: dcgan with base channels by image side
+    (32 for 8x8, 64 for 28x28), or 256 hidden units for mlp; 1 torch thread for images of at most
+    16x16 pixels (tiny convs run fastest single-threaded on a shared CPU), torch's default above."""
+    from .models import default_model
+    from .models.dcgan import DEFAULT_BASE_CHANNELS
+
+    side = int(dataset.shape[-1])
+    cfg.model = cfg.model or default_model("image")
+    if cfg.width is None:
+        cfg.width = MLP_IMAGE_WIDTH if cfg.model == "mlp" else DEFAULT_BASE_CHANNELS.get(side, 64 if side > 16 else 32)
+    if cfg.threads is None:
+        cfg.threads = 1 if side <= 16 else 0
 
 
 @dataclass
@@ -123,6 +150,8 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     """Fill every ``None`` with the default for this objective and dataset kind."""
     cfg = dataclasses.replace(cfg)
     kind = dataset.kind if dataset.kind in KIND_DEFAULTS else "points"
+    if kind == "image":
+        image_defaults(cfg, dataset)
     per_objective = OBJECTIVE_DEFAULTS["image" if kind == "image" else "toy"].get(cfg.objective, {})
     for key, value in {"steps": DEFAULT_STEPS[kind], **KIND_DEFAULTS[kind], **per_objective}.items():
         if getattr(cfg, key) is None:
@@ -144,8 +173,12 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     cfg.checkpoint_every = cfg.checkpoint_every or cfg.eval_every
     if cfg.bandwidths is None and cfg.objective == "mmd":
         sample = dataset.sample(1000, np.random.default_rng(cfg.seed))
-        cfg.bandwidths = median_heuristic_ladder(sample)
-        cfg.bandwidth_source = "median heuristic / 2^k, k=0..6"
+        if kind == "image":  # pixels: distances concentrate near the median, narrow kernels only see noise
+            cfg.bandwidths = [2.0 * b for b in median_heuristic_ladder(sample, n=IMAGE_MMD_OCTAVES)]
+            cfg.bandwidth_source = f"2 x median heuristic / 2^k, k=0..{IMAGE_MMD_OCTAVES - 1} (images)"
+        else:
+            cfg.bandwidths = median_heuristic_ladder(sample)
+            cfg.bandwidth_source = "median heuristic / 2^k, k=0..6"
     elif cfg.bandwidths is not None and not cfg.bandwidth_source:
         cfg.bandwidth_source = "user"
     return cfg

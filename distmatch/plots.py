@@ -84,13 +84,19 @@ def plot_curves(run_dir: Path) -> Path | None:
     records = io.read_jsonl(run_dir / "metrics.jsonl")
     if not records:
         return None
-    panels = [k for k in ("g_loss", "d_loss", "modes", "hq", "rkl", "mmd", "fd") if any(r.get(k) is not None for r in records)]
+    keys = ("g_loss", "d_loss", "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")
+    panels = [k for k in keys if any(r.get(k) is not None for r in records)]
     labels = {"g_loss": "generator loss", "d_loss": "critic loss", "modes": "modes covered",
               "hq": "high-quality samples (%)", "rkl": "reverse KL (nats)", "mmd": "MMD² (unbiased)",
-              "fd": "Fréchet distance"}
+              "fd": "Fréchet distance (classifier)", "precision": "precision (k=3)", "recall": "recall (k=3)",
+              "coverage": "class coverage", "kl": "label KL to uniform (nats)"}
     style()
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 2.8), squeeze=False)
-    for ax, key in zip(axes[0], panels):
+    ncols = min(len(panels), 5)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.8 * nrows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, key in zip(axes.flat, panels):
         pts = [(r["step"], r[key]) for r in records if r.get(key) is not None]
         ax.plot(*zip(*pts), marker="o", ms=3)
         ax.set_xlabel("generator step")

@@ -147,13 +147,24 @@ class Trainer:
     # ----------------------------------------------------------------- sampling / eval
     @torch.no_grad()
     def sample(self, n: int, seed: int) -> np.ndarray:
-        """(n, *shape) samples from noise drawn with its own seed (training RNG untouched)."""
+        """(n, *shape) samples from noise drawn with its own seed (training RNG untouched).
+
+        The generator runs in eval mode: batchnorm layers (DCGAN) use their running statistics,
+        so a sample does not depend on which others share its batch and sampling changes no
+        state (training, resume and determinism are unaffected by how often we evaluate).
+        """
         noise = NoiseSampler(self.cfg.noise, self.cfg.noise_dim, seed, self.device)
         was_training = self.generator.training
         self.generator.eval()
         out = torch.cat([self.generator(noise.sample(min(1000, n - i))) for i in range(0, n, 1000)])
         self.generator.train(was_training)
         return out.cpu().numpy()
+
+    def save_grid(self) -> None:
+        """Image data: ``figures/grid_step<k>.png``, 100 samples from the same fixed noise at every eval."""
+        if self.dataset.kind == "image":
+            from .image_plots import plot_image_grid
+            plot_image_grid(self.sample(100, self.cfg.seed * 1_000_003 - 1), self.out / "figures" / f"grid_step{self.step}.png")
 
     def eval_record(self, full: bool = False) -> dict:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
@@ -219,6 +230,7 @@ class Trainer:
         t0 = time.perf_counter()
         if self.step == 0:
             io.append_jsonl(self.eval_record(), log)
+            self.save_grid()
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=self.quiet, desc=f"{self.cfg.objective}",
                    unit="step", dynamic_ncols=True)
         while self.step < self.cfg.steps:
@@ -228,6 +240,7 @@ class Trainer:
                 record = self.eval_record()
                 io.append_jsonl(record, log)
                 bar.set_postfix(_postfix(record))
+                self.save_grid()
             if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
                 self.save_checkpoint()
         bar.close()
@@ -253,7 +266,7 @@ class Trainer:
 
 
 def _postfix(record: dict) -> dict:
-    keys = ("g_loss", "d_loss", "modes", "hq", "mmd")
+    keys = ("g_loss", "d_loss", "modes", "hq", "fd", "coverage", "mmd")
     return {k: f"{record[k]:.3g}" for k in keys if k in record and record[k] is not None}
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
-from matplotlib.gridspec import GridSpec
 
 from ..data import get_dataset
 from ..plots import objective_colors, save, style
@@ -16,7 +15,7 @@ from .mode_collapse import ModeCollapseResult
 from .saturation import SATURATION_SLOPE, SatResult, analytic_costs, at_fake_mode
 from .vanishing_gradient import COST_LABELS, COSTS, VGResult
 
-COST_COLORS = {"minimax": "minimax", "nonsaturating": "nonsaturating", "wgan": "wgan-gp"}
+COST_COLORS = {"minimax": "minimax", "nonsaturating": "nonsaturating", "wgan": "wgan-clip"}
 
 
 def cost_color(cost: str) -> tuple:
@@ -40,14 +39,15 @@ def mode_collapse_figure(result: ModeCollapseResult, path: Path) -> list[Path]:
     dataset = get_dataset(result.dataset)
     real = dataset.heldout(1000, np.random.default_rng(0))
     n_obj, n_snap = len(result.objectives), len(result.snapshot_steps)
-    fig = plt.figure(figsize=(1.75 * n_snap + 0.6, 1.75 * n_obj + 3.0))
-    gs = GridSpec(n_obj + 1, n_snap, figure=fig, height_ratios=[1] * n_obj + [1.55], hspace=0.12, wspace=0.06)
+    fig = plt.figure(figsize=(1.75 * n_snap + 0.6, 1.75 * n_obj + 3.2), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.75 * n_obj, 3.2])
+    axes = top.subplots(n_obj, n_snap, squeeze=False, gridspec_kw=dict(hspace=0.05, wspace=0.05))
     lim = 1.25 * float(np.abs(dataset.centers).max()) + 6 * dataset.std
     seed = result.seeds[0]
     for i, obj in enumerate(result.objectives):
         trace = result.trace(obj, seed)
         for j, step in enumerate(result.snapshot_steps):
-            ax = fig.add_subplot(gs[i, j])
+            ax = axes[i, j]
             _snapshot_panel(ax, trace.snapshots[j], real, dataset.centers, lim, objective_colors()[obj])
             k = trace.eval_steps.index(step)
             ax.text(0.03, 0.03, f"{int(trace.metrics['modes'][k])}/{result.n_modes}", transform=ax.transAxes,
@@ -56,16 +56,15 @@ def mode_collapse_figure(result: ModeCollapseResult, path: Path) -> list[Path]:
                 ax.set_title(f"step {step:,}", fontsize=9)
             if j == 0:
                 ax.set_ylabel(obj, fontsize=9, fontweight="bold")
-    ax = fig.add_subplot(gs[n_obj, :])
-    _modes_panel(ax, result)
-    fig.suptitle(f"Mode coverage on {result.dataset}: samples of seed {seed} (grey: data, x: mode centres; "
-                 f"corner: modes covered)", y=0.995, fontsize=10)
+    _modes_panel(bottom.subplots(), result)
+    top.suptitle(f"Mode coverage on {result.dataset}: samples of seed {seed} (grey: data, x: mode centres; "
+                 f"corner: modes covered)", fontsize=10)
     return save(fig, path, pdf=True)
 
 
 def _snapshot_panel(ax: plt.Axes, samples: np.ndarray, real: np.ndarray, centers: np.ndarray, lim: float,
                     color) -> None:
-    ax.scatter(real[:, 0], real[:, 1], s=1.5, c="0.7", alpha=0.5, rasterized=True, lw=0)
+    ax.scatter(real[:, 0], real[:, 1], s=4, c="0.6", alpha=0.5, rasterized=True, lw=0)
     ax.scatter(samples[:, 0], samples[:, 1], s=1.5, color=color, alpha=0.45, rasterized=True, lw=0)
     ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=14, c="k", linewidths=0.8)
     ax.set_xlim(-lim, lim)
@@ -87,7 +86,7 @@ def _modes_panel(ax: plt.Axes, result: ModeCollapseResult) -> None:
     seeds = ",".join(map(str, result.seeds))
     ax.set_title(f"modes covered vs step: mean ± std over seeds {seeds} "
                  f"({result.settings['n_samples']} samples, within 3 std of a centre)", fontsize=9)
-    ax.legend(ncol=len(result.objectives), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
+    ax.legend(ncol=len(result.objectives), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
 
 
 # ----------------------------------------------------------------------------- vanishing gradient
@@ -99,16 +98,18 @@ def vanishing_gradient_figure(result: VGResult, path: Path) -> list[Path]:
     for cost in COSTS:
         label = COST_LABELS[cost] + (f" ({result.settings.wgan_critic} critic)" if cost == "wgan" else "")
         band(ax, its[1:], result.grads[cost][:, 1:], cost_color(cost), label, log=True)
+    ax.set_xscale("symlog", linthresh=100, linscale=0.5)
     ax.set_yscale("log")
-    ax.set_xlabel("discriminator / critic iterations")
+    ax.set_xlabel("discriminator / critic iterations (symlog)")
     ax.set_ylabel(r"generator gradient norm $\|\nabla_\theta\,\mathrm{cost}\|_2$")
     s = result.settings
     pre = f"trained {s.pretrain_steps} steps" if s.pretrain_steps else "untrained"
-    ax.set_title(f"fixed {pre} generator on {s.dataset}; mean ± std over seeds "
-                 f"{','.join(map(str, result.seeds))}", fontsize=9)
+    critic = f"GP λ={s.gp_weight:g}, Adam 1e-4" if s.wgan_critic == "gp" else f"clip {s.clip:g}, RMSProp 5e-5"
+    ax.set_title(f"fixed {pre} generator on {s.dataset}; D: Adam lr {s.d_lr:g}; W critic: {critic}\n"
+                 f"mean ± std over seeds {','.join(map(str, result.seeds))}", fontsize=9)
     ax.legend(fontsize=8, loc="best")
     band(ax2, its, result.accuracy, objective_colors()["minimax"], "discriminator")
-    ax2.set_xscale("symlog", linthresh=10)
+    ax2.set_xscale("symlog", linthresh=1)
     ax2.set_ylim(0.4, 1.02)
     ax2.set_xlabel("discriminator iterations (symlog)")
     ax2.set_ylabel("accuracy on real + fake batch")
@@ -131,22 +132,24 @@ def saturation_figure(result: SatResult, path: Path) -> list[Path]:
 
 def _densities(ax: plt.Axes, result: SatResult) -> None:
     s, x = result.settings, result.x
-    for mean, name, c in ((s.real_mean, "real", "0.5"), (s.fake_mean, "fake", "0.8")):
+    for mean, name, c, hatch in ((s.real_mean, "real", "0.45", None), (s.fake_mean, "generated", "0.75", "///")):
         dens = np.exp(-0.5 * ((x - mean) / s.std) ** 2)
-        ax.fill_between(x, 0, dens, color=c, alpha=0.35, lw=0, label=f"{name} $N({mean:g}, {s.std:g}^2)$")
+        ax.fill_between(x, 0, dens, color=c, alpha=0.45, lw=0.8, ec="0.3", hatch=hatch,
+                        label=f"{name} $N({mean:g}, {s.std:g}^2)$")
 
 
 def _outputs_panel(ax: plt.Axes, result: SatResult) -> None:
     _densities(ax, result)
-    col_d, col_f = objective_colors()["minimax"], objective_colors()["wgan-gp"]
+    col_d, col_f = objective_colors()["minimax"], cost_color("wgan")
+    mid = int(np.argmin(np.abs(result.x - 0.5 * (result.settings.real_mean + result.settings.fake_mean))))
     for i in range(len(result.seeds)):
         ax.plot(result.x, result.d_prob[i], color=col_d, lw=1.4, alpha=0.9, label="GAN discriminator $D(x)$" if i == 0 else None)
     ax.set_ylabel("$D(x)$, density (scaled)")
     ax.set_xlabel("$x$")
     ax2 = ax.twinx()
     for i in range(len(result.seeds)):
-        ax2.plot(result.x, result.critic[i], color=col_f, lw=1.4, ls="--", label="WGAN-GP critic $f(x)$" if i == 0 else None)
-    ax2.set_ylabel("critic value $f(x)$", color=col_f)
+        ax2.plot(result.x, result.critic[i] - result.critic[i, mid], color=col_f, lw=1.4, ls="--", label="WGAN-GP critic $f(x)$" if i == 0 else None)
+    ax2.set_ylabel("critic $f(x) - f(\\mathrm{midpoint})$", color=col_f)
     ax2.grid(False)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
@@ -173,7 +176,7 @@ def _grad_x_panel(ax: plt.Axes, result: SatResult) -> None:
 
 
 def _analytic_panels(ax_cost: plt.Axes, ax_slope: plt.Axes, result: SatResult) -> None:
-    logits = np.linspace(-12, 12, 481)
+    logits = np.linspace(-16, 16, 641)
     costs = analytic_costs(logits)
     for cost, (value, slope) in costs.items():
         ax_cost.plot(logits, value, color=cost_color(cost), lw=1.6, label=COST_LABELS[cost].replace("f(G(z))", "l"))
@@ -186,11 +189,11 @@ def _analytic_panels(ax_cost: plt.Axes, ax_slope: plt.Axes, result: SatResult) -
             ax.axvline(lv, color="k", lw=0.8, ls="--")
         ax.set_xlabel(r"discriminator logit $l$ on a generated sample ($D = \sigma(l)$)")
     ax_cost.set_ylabel("generator cost (minimised)")
-    ax_cost.set_ylim(-12, 12)
+    ax_cost.set_ylim(-16, 16)
     ax_cost.set_title("(c) generator costs vs logit; dashed: trained D's logit at the fake mode", fontsize=9)
     ax_cost.legend(fontsize=7, loc="upper right")
     ax_slope.set_yscale("log")
-    ax_slope.set_ylim(1e-6, 3)
+    ax_slope.set_ylim(1e-7, 3)
     ax_slope.set_ylabel(r"$|\partial\,\mathrm{cost} / \partial l|$")
     ax_slope.set_title(f"(d) slopes; shaded: saturated (slope < {SATURATION_SLOPE:g}) for minimax (left), "
                        f"$-\\log D$ (right)", fontsize=9)
@@ -202,22 +205,24 @@ def mmd_bandwidth_figure(result: BWResult, path: Path) -> list[Path]:
     """Top: witness maps with the pull on generated points per kernel; bottom: ring profile and shift landscape."""
     style()
     names = list(result.settings.kernels)
-    fig = plt.figure(figsize=(3.0 * len(names), 6.6))
-    gs = GridSpec(2, 2 * len(names), figure=fig, height_ratios=[1.15, 1], hspace=0.38, wspace=0.9)
+    fig = plt.figure(figsize=(3.1 * len(names) + 0.8, 7.2), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1])
     num = numbers(result)
-    for i, name in enumerate(names):
-        ax = fig.add_subplot(gs[0, 2 * i:2 * i + 2])
-        _witness_panel(ax, result, name, num[name])
-    half = len(names)
-    _ring_panel(fig.add_subplot(gs[1, :half]), result)
-    _landscape_panel(fig.add_subplot(gs[1, half:]), result)
-    fig.suptitle(f"MMD witness $w = E\\,k(\\cdot,x) - E\\,k(\\cdot,y)$ on {result.settings.dataset}: generated set "
+    axes = top.subplots(1, len(names), sharey=True)
+    for ax, name in zip(axes, names):
+        im = _witness_panel(ax, result, name, num[name])
+    axes[0].set_ylabel("$x_2$")
+    top.colorbar(im, ax=list(axes), fraction=0.02, pad=0.01).set_label("$w / \\max|w|$ (per panel)")
+    ax_ring, ax_land = bottom.subplots(1, 2)
+    _ring_panel(ax_ring, result)
+    _landscape_panel(ax_land, result)
+    top.suptitle(f"MMD witness $w = E\\,k(\\cdot,x) - E\\,k(\\cdot,y)$ on {result.settings.dataset}: generated set "
                  f"covers modes {list(result.settings.covered)}, pushed out by {result.settings.shift:g} "
-                 f"(seed {result.seed})", fontsize=10, y=0.99)
+                 f"(seed {result.seed}); arrows: pull on generated points", fontsize=10)
     return save(fig, path, pdf=True)
 
 
-def _witness_panel(ax: plt.Axes, result: BWResult, name: str, num: dict) -> None:
+def _witness_panel(ax: plt.Axes, result: BWResult, name: str, num: dict):
     w = result.witness[name] / num["witness_max_abs"]
     lim = result.settings.grid_lim
     im = ax.imshow(w, origin="lower", extent=(-lim, lim, -lim, lim), cmap="RdBu_r", vmin=-1, vmax=1)
@@ -230,12 +235,10 @@ def _witness_panel(ax: plt.Axes, result: BWResult, name: str, num: dict) -> None
     ax.grid(False)
     ax.set_aspect("equal")
     bws = ", ".join(f"{b:g}" for b in result.settings.kernels[name])
-    ax.set_title(f"{name}: $\\sigma$ = {bws}\nMMD² {num['mmd2']:.3f}, data pull {num['mean_attraction_on_fake']:.1e}",
+    ax.set_title(f"{name}: $\\sigma$ = {bws}\nMMD² {num['mmd2']:.3f}, median data pull {num['median_attraction_on_fake']:.0e}",
                  fontsize=8.5)
     ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    cb = plt.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
-    cb.set_label("$w / \\max|w|$", fontsize=8)
+    return im
 
 
 def _ring_panel(ax: plt.Axes, result: BWResult) -> None:
@@ -246,9 +249,9 @@ def _ring_panel(ax: plt.Axes, result: BWResult) -> None:
     for k, a in enumerate(angles):
         ax.axvline(a, color="0.3" if k in result.uncovered else "0.75", ls="--" if k in result.uncovered else ":", lw=1)
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_xlabel("angle on the circle through the centres (degrees); dashed: uncovered modes")
+    ax.set_xlabel("angle on the circle of mode centres (degrees)")
     ax.set_ylabel("$w / \\max|w|$")
-    ax.set_title("witness along the circle of modes: positive = data mass missing", fontsize=9)
+    ax.set_title("witness on the circle of modes (dashed: uncovered modes); > 0: data mass missing", fontsize=9)
     ax.legend(fontsize=7, ncol=4, loc="lower left")
 
 
@@ -260,7 +263,7 @@ def _landscape_panel(ax: plt.Axes, result: BWResult) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axvline(get_dataset(result.settings.dataset).std, color="0.4", ls=":", lw=1)
-    ax.set_xlabel("radial shift δ of every generated mode (data units; dotted: mode std)")
+    ax.set_xlabel("radial shift δ of all modes (data units; dotted: mode std)")
     ax.set_ylabel("MMD²")
-    ax.set_title("loss landscape: flat where a kernel cannot see the shift", fontsize=9)
+    ax.set_title("MMD² vs shift: flat where the kernel gives no gradient", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")

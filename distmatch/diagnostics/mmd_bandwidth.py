@@ -29,7 +29,7 @@ class BWSettings:
     shift: float = 0.15
     fake_std: float = 0.03
     grid_lim: float = 2.2
-    n_grid: int = 121
+    n_grid: int = 241
     kernels: dict[str, tuple[float, ...]] = field(default_factory=lambda: dict(KERNELS))
     shifts: tuple[float, ...] = tuple(np.geomspace(1e-3, 2.0, 40).round(6).tolist())
 
@@ -147,6 +147,7 @@ def numbers(result: BWResult) -> dict:
                      "witness_max_abs": scale,
                      "mean_pull_on_fake": float(np.linalg.norm(g, axis=1).mean()),
                      "mean_attraction_on_fake": float(np.linalg.norm(a, axis=1).mean()),
+                     "median_attraction_on_fake": float(np.median(np.linalg.norm(a, axis=1))),
                      "cos_pull_to_nearest_centre": mean_cosine(g, near - result.fake),
                      "cos_attraction_to_nearest_centre": mean_cosine(a, near - result.fake)}
     return out

@@ -4,7 +4,7 @@ and a trained WGAN-GP critic, and the gradient each gives a generator sample at 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -94,7 +94,7 @@ def value_and_slope(net: nn.Module, x: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return out.detach().numpy(), dx.squeeze(1).numpy()
 
 
-def run_saturation(settings: SatSettings, seeds: Sequence[int]) -> SatResult:
+def run_saturation(settings: SatSettings, seeds: Sequence[int], tick: Callable[[], None] | None = None) -> SatResult:
     """Train one pair per seed and evaluate both on the grid."""
     x = np.linspace(settings.x_min, settings.x_max, settings.n_grid)
     cols: dict[str, list] = {"l": [], "dl": [], "f": [], "df": []}
@@ -103,6 +103,8 @@ def run_saturation(settings: SatSettings, seeds: Sequence[int]) -> SatResult:
         for (v, dv), names in ((value_and_slope(disc, x), ("l", "dl")), (value_and_slope(critic, x), ("f", "df"))):
             cols[names[0]].append(v)
             cols[names[1]].append(dv)
+        if tick:
+            tick()
     arr = {k: np.array(v) for k, v in cols.items()}
     return SatResult(settings, list(seeds), x, arr["l"], arr["dl"], arr["f"], arr["df"])
 

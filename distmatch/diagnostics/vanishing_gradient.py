@@ -155,9 +155,9 @@ def run_seed(dataset: Dataset, seed: int, s: VGSettings, tick: Callable[[int], N
         _step(d_opt, gan_critic_loss(disc(real), disc(fake)))
         _step(c_opt, _wgan_loss(critic, real, fake, s))
         after_step(critic)
-        if it % s.record_every == 0 or it == s.d_steps:
+        if it % s.record_every == 0 or it == s.d_steps or it < s.record_every:  # every step at first
             record(it)
-            if tick:
+            if tick and it % s.record_every == 0:
                 tick(s.record_every)
     rec["model"] = cfg.model
     return rec
@@ -204,8 +204,15 @@ def log10_change(result: VGResult, cost: str) -> np.ndarray:
     the critics are random initialisations whose gradients mean nothing.
     """
     g = result.grads[cost]
-    start = g[:, 1] if g.shape[1] > 1 else g[:, 0]
+    start = g[:, start_index(result)]
     return np.log10(np.maximum(g[:, -1], 1e-45) / np.maximum(start, 1e-45))
+
+
+def start_index(result: VGResult) -> int:
+    """Index of the record at iteration ``record_every`` (the reference 'start' of a drop)."""
+    its = result.iterations
+    k = min(result.settings.record_every, its[-1])
+    return its.index(k) if k in its else min(1, len(its) - 1)
 
 
 def first_iteration_reaching(result: VGResult, level: float = 0.99) -> list[int | None]:
@@ -216,7 +223,7 @@ def first_iteration_reaching(result: VGResult, level: float = 0.99) -> list[int 
 
 def drop_message(result: VGResult) -> str:
     """One line per cost, e.g. 'minimax: grad norm fell 10^3.8 over 2,000 D steps (seeds 0,1,2)'."""
-    n = f"{result.iterations[1]:,}-{result.iterations[-1]:,}"
+    n = f"{result.iterations[start_index(result)]:,}-{result.iterations[-1]:,}"
     parts = []
     for cost in COSTS:
         ch = log10_change(result, cost)

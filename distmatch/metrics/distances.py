@@ -18,13 +18,22 @@ def mmd_unbiased(x: np.ndarray, y: np.ndarray, bandwidths: list[float]) -> float
     return float(mmd2(_tensor(x), _tensor(y), bandwidths, estimator="unbiased"))
 
 
-def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scaling: float = 0.9) -> float:
-    """Debiased Sinkhorn divergence S_ε (GeomLoss, p=2 so cost ‖a-b‖²/2, ε = blur²), tensorized backend."""
-    loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=scaling, backend="tensorized")
-    return float(loss(_tensor(x), _tensor(y)))
+def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scaling: float = 0.5,
+                        backend: str = "ours") -> float:
+    """Debiased Sinkhorn divergence S_ε with GeomLoss conventions (p=2: cost ‖a-b‖²/2, ε = blur²).
+
+    ``backend='ours'`` is distmatch's tiled log-domain kernel (equal to GeomLoss to ~1e-12, see
+    tests/kernels, and ~8x faster at 2,500 points on one core); ``'geomloss'`` calls GeomLoss'
+    tensorized backend (never 'auto', which would need pykeops).
+    """
+    if backend == "geomloss":
+        loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=scaling, backend="tensorized")
+        return float(loss(_tensor(x), _tensor(y)))
+    from ..kernels import sinkhorn
+    return float(sinkhorn(_tensor(x), _tensor(y), blur=blur, scaling=scaling, p=2))
 
 
-def exact_wasserstein(x: np.ndarray, y: np.ndarray, p: int = 2, max_points: int = 2000,
+def exact_wasserstein(x: np.ndarray, y: np.ndarray, p: int = 2, max_points: int = 1500,
                       rng: np.random.Generator | None = None) -> float:
     """Exact W_p between (sub-sampled) empirical measures with POT ``emd2``; Euclidean ground cost."""
     rng = rng or np.random.default_rng(0)

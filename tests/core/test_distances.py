@@ -26,6 +26,12 @@ def test_sinkhorn_zero_on_identical_and_positive_otherwise():
     assert sinkhorn_divergence(x, y) == pytest.approx(1.0, rel=0.05)
 
 
+def test_sinkhorn_backends_agree():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(150, 2)), rng.normal(size=(120, 2)) + 0.3
+    assert sinkhorn_divergence(x, y) == pytest.approx(sinkhorn_divergence(x, y, backend="geomloss"), rel=1e-8)
+
+
 def test_mmd_unbiased_brute_force():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(7, 2)), rng.normal(size=(9, 2)) + 0.5
