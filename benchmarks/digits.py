@@ -98,7 +98,8 @@ def write_table(out: Path, objectives: list[str], seeds: list[int]) -> None:
         "CPU s is process CPU time (one torch thread, so about the uncontended wall time); train s is the wall "
         "time measured on the shared, heavily loaded 2-core machine.",
         "",
-        "| objective | steps | batch | " + " | ".join(label for _, label in METRICS) + " | FD step 0 | CPU s | train s (loaded) |",
+        "| objective | steps | batch | " + " | ".join(label for _, label in METRICS)
+        + " | FD step 0 | CPU s | train s (loaded) |",
         "|---|---|---|" + "---|" * (len(METRICS) + 3),
     ]
     for r in rows:

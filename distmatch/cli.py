@@ -135,7 +135,8 @@ def format_summary(summary: dict, out_dir: Path) -> str:
         lines.append(f"high quality {m['hq']:.1f} %")
         lines.append(f"reverse KL   {_fmt(m['rkl'])}")
     for key, label in (("fd", "FD (classifier)"), ("precision", "precision"), ("recall", "recall"),
-                       ("coverage", "class coverage"), ("mmd", "MMD² (unbiased)"), ("sinkhorn", "Sinkhorn"),
+                       ("coverage", "class coverage"), ("kl", "label KL"), ("mmd", "MMD² (unbiased)"),
+                       ("sinkhorn", "Sinkhorn"),
                        ("w1", "W1 (exact)"), ("w2", "W2 (exact)")):
         if key in m:
             lines.append(f"{label:<12} {_fmt(m[key])}")

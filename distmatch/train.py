@@ -164,7 +164,8 @@ class Trainer:
         """Image data: ``figures/grid_step<k>.png``, 100 samples from the same fixed noise at every eval."""
         if self.dataset.kind == "image":
             from .image_plots import plot_image_grid
-            plot_image_grid(self.sample(100, self.cfg.seed * 1_000_003 - 1), self.out / "figures" / f"grid_step{self.step}.png")
+            grid = self.sample(100, self.cfg.seed * 1_000_003 - 1)
+            plot_image_grid(grid, self.out / "figures" / f"grid_step{self.step}.png")
 
     def eval_record(self, full: bool = False) -> dict:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""

@@ -23,13 +23,15 @@ def cost_color(cost: str) -> tuple:
     return objective_colors()[COST_COLORS[cost]]
 
 
-def band(ax: plt.Axes, x: np.ndarray, values: np.ndarray, color, label: str, log: bool = False) -> None:
-    """Mean line with a +-1 std band over the first axis (geometric mean / std on log scale)."""
+def band(ax: plt.Axes, x: np.ndarray, values: np.ndarray, color, label: str, log: bool = False,
+         lo: float = -np.inf, hi: float = np.inf) -> None:
+    """Mean line with a +-1 std band (clipped to [lo, hi]) over the first axis (geometric on log scale)."""
     v = np.log10(np.maximum(values, 1e-45)) if log else values
     mean, std = v.mean(0), v.std(0)
     tr = (lambda a: 10 ** a) if log else (lambda a: a)
     ax.plot(x, tr(mean), color=color, label=label, lw=1.6)
-    ax.fill_between(x, tr(mean - std), tr(mean + std), color=color, alpha=0.25, lw=0)
+    ax.fill_between(x, np.clip(tr(mean - std), lo, hi), np.clip(tr(mean + std), lo, hi), color=color,
+                    alpha=0.25, lw=0)
 
 
 # ----------------------------------------------------------------------------- mode collapse
@@ -77,7 +79,7 @@ def _snapshot_panel(ax: plt.Axes, samples: np.ndarray, real: np.ndarray, centers
 def _modes_panel(ax: plt.Axes, result: ModeCollapseResult) -> None:
     steps = np.asarray(result.eval_steps)
     for obj in result.objectives:
-        band(ax, steps, result.metric_array(obj, "modes"), objective_colors()[obj], obj)
+        band(ax, steps, result.metric_array(obj, "modes"), objective_colors()[obj], obj, lo=0, hi=result.n_modes)
     ax.axhline(result.n_modes, color="k", ls=":", lw=1)
     ax.set_xlabel("generator step")
     ax.set_ylabel(f"modes covered (of {result.n_modes})")
@@ -108,7 +110,7 @@ def vanishing_gradient_figure(result: VGResult, path: Path) -> list[Path]:
     ax.set_title(f"fixed {pre} generator on {s.dataset}; D: Adam lr {s.d_lr:g}; W critic: {critic}\n"
                  f"mean ± std over seeds {','.join(map(str, result.seeds))}", fontsize=9)
     ax.legend(fontsize=8, loc="best")
-    band(ax2, its, result.accuracy, objective_colors()["minimax"], "discriminator")
+    band(ax2, its, result.accuracy, objective_colors()["minimax"], "discriminator", lo=0.0, hi=1.0)
     ax2.set_xscale("symlog", linthresh=1)
     ax2.set_ylim(0.4, 1.02)
     ax2.set_xlabel("discriminator iterations (symlog)")
@@ -143,12 +145,14 @@ def _outputs_panel(ax: plt.Axes, result: SatResult) -> None:
     col_d, col_f = objective_colors()["minimax"], cost_color("wgan")
     mid = int(np.argmin(np.abs(result.x - 0.5 * (result.settings.real_mean + result.settings.fake_mean))))
     for i in range(len(result.seeds)):
-        ax.plot(result.x, result.d_prob[i], color=col_d, lw=1.4, alpha=0.9, label="GAN discriminator $D(x)$" if i == 0 else None)
+        ax.plot(result.x, result.d_prob[i], color=col_d, lw=1.4, alpha=0.9,
+                label="GAN discriminator $D(x)$" if i == 0 else None)
     ax.set_ylabel("$D(x)$, density (scaled)")
     ax.set_xlabel("$x$")
     ax2 = ax.twinx()
     for i in range(len(result.seeds)):
-        ax2.plot(result.x, result.critic[i] - result.critic[i, mid], color=col_f, lw=1.4, ls="--", label="WGAN-GP critic $f(x)$" if i == 0 else None)
+        ax2.plot(result.x, result.critic[i] - result.critic[i, mid], color=col_f, lw=1.4, ls="--",
+                 label="WGAN-GP critic $f(x)$" if i == 0 else None)
     ax2.set_ylabel("critic $f(x) - f(\\mathrm{midpoint})$", color=col_f)
     ax2.grid(False)
     h1, l1 = ax.get_legend_handles_labels()
@@ -235,7 +239,8 @@ def _witness_panel(ax: plt.Axes, result: BWResult, name: str, num: dict):
     ax.grid(False)
     ax.set_aspect("equal")
     bws = ", ".join(f"{b:g}" for b in result.settings.kernels[name])
-    ax.set_title(f"{name}: $\\sigma$ = {bws}\nMMD² {num['mmd2']:.3f}, median data pull {num['median_attraction_on_fake']:.0e}",
+    ax.set_title(f"{name}: $\\sigma$ = {bws}\nMMD² {num['mmd2']:.3f}, "
+                 f"median data pull {num['median_attraction_on_fake']:.0e}",
                  fontsize=8.5)
     ax.set_xlabel("$x_1$")
     return im

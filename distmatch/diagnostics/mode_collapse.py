@@ -6,7 +6,6 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np

@@ -228,7 +228,7 @@ def drop_message(result: VGResult) -> str:
     for cost in COSTS:
         ch = log10_change(result, cost)
         verb = "fell" if ch.mean() < 0 else "rose"
-        name = "-log D" if cost == "nonsaturating" else ("wgan-" + result.settings.wgan_critic if cost == "wgan" else cost)
+        name = {"nonsaturating": "-log D", "wgan": "wgan-" + result.settings.wgan_critic}.get(cost, cost)
         parts.append(f"{name}: grad norm {verb} 10^{abs(ch.mean()):.1f} (x{10 ** ch.mean():.2g}, "
                      f"per seed log10 {', '.join(f'{v:+.1f}' for v in ch)}) over D steps {n}")
     reach = first_iteration_reaching(result)

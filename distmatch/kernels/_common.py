@@ -37,7 +37,11 @@ class KernelSpec:
         Gaussian: the bandwidths sigma (sorted, largest first). IMQ: the constants c = sigma^2.
         Energy: empty.
     ladder : bool
-        Gaussian bandwidths form sigma_k = sigma_0 / sqrt(2)^k, so K_k = K_0^(2^k) (one exp).
+        Gaussian bandwidths form a ladder sigma_k = sigma_0 / sqrt(2)^(m_k) with integers
+        m_0 = 0 < m_1 < ..., so K_k = K_0^(2^m_k): one exp, then repeated squaring.
+    squarings : tuple of int
+        For a ladder, m_k - m_(k-1): squarings from one bandwidth to the next (1 for a sqrt(2)
+        ladder, 2 for a ratio-2 ladder such as the default median-heuristic one).
     k0 : float
         Value of the summed kernel at distance 0 (diagonal term removed by the U-statistic).
     """
@@ -46,12 +50,24 @@ class KernelSpec:
     params: tuple[float, ...]
     ladder: bool
     k0: float
+    squarings: tuple[int, ...] = ()
 
 
 def is_sqrt2_ladder(sigmas: Sequence[float], rtol: float = 1e-6) -> bool:
     """True when sorted-descending ``sigmas`` satisfy sigma_k = sigma_0 / sqrt(2)^k."""
     s = sorted(sigmas, reverse=True)
     return all(abs(s[k] - s[0] / math.sqrt(2.0) ** k) <= rtol * s[0] for k in range(len(s)))
+
+
+def ladder_squarings(sigmas: Sequence[float], rtol: float = 1e-6, max_total: int = 16) -> tuple[int, ...] | None:
+    """Squarings between consecutive sorted-descending ``sigmas`` when (s_0 / s_k)^2 = 2^m_k with
+    integer m_k (a power-of-two ladder in sigma^2), else None."""
+    s = sorted(sigmas, reverse=True)
+    ms = [math.log2((s[0] / v) ** 2) for v in s]
+    if any(abs(m - round(m)) > rtol * 64 for m in ms) or round(ms[-1]) > max_total:
+        return None
+    steps = tuple(int(round(b)) - int(round(a)) for a, b in zip(ms, ms[1:]))
+    return steps if all(k >= 1 for k in steps) else None
 
 
 def make_spec(kernel: str, bandwidths: Sequence[float] | Tensor | float | None) -> KernelSpec:
@@ -67,7 +83,8 @@ def make_spec(kernel: str, bandwidths: Sequence[float] | Tensor | float | None) 
     sig = _bandwidth_list(bandwidths)
     if kernel == "gaussian":
         sig = sorted(sig, reverse=True)
-        return KernelSpec("gaussian", tuple(sig), is_sqrt2_ladder(sig), float(len(sig)))
+        steps = ladder_squarings(sig) if len(sig) > 1 else None
+        return KernelSpec("gaussian", tuple(sig), steps is not None, float(len(sig)), steps or ())
     return KernelSpec("imq", tuple(s * s for s in sig), False, float(len(sig)))
 
 

@@ -23,6 +23,7 @@ from torch.autograd.function import once_differentiable
 
 from ._common import LOG2E, KernelSpec, contract_cols, contract_rows, energy_threshold, fill_inner, sq_norms
 
+MAX_SQUARINGS = 6  # squarings before the ladder restarts from a fresh exp2
 DEFAULT_TILE = 1024
 
 
@@ -64,7 +65,8 @@ class _Tiles:
         dtype, device = x.dtype, x.device
         self.spec, self.need_grad = spec, need_grad
         self.buf = torch.empty(tile * tile, dtype=dtype, device=device)
-        self.tmp = torch.empty(tile * tile, dtype=dtype, device=device) if not spec.ladder else None
+        long_ladder = spec.ladder and sum(spec.squarings) > MAX_SQUARINGS
+        self.tmp = torch.empty(tile * tile, dtype=dtype, device=device) if (not spec.ladder or long_ladder) else None
         self.w = torch.empty(tile * tile, dtype=dtype, device=device) if need_grad else None
         self.energy_thr = energy_threshold(dtype) * scale2
 
@@ -80,20 +82,38 @@ class _Tiles:
         tmp = self._view(self.tmp, n, m)
         kind = self.spec.kind
         if kind == "gaussian":
-            return (_gauss_ladder if self.spec.ladder else _gauss_multi)(e, tmp, w, self.spec.params)
+            if self.spec.ladder:
+                return _gauss_ladder(e, tmp, w, self.spec.params, self.spec.squarings)
+            return _gauss_multi(e, tmp, w, self.spec.params)
         if kind == "imq":
             return _imq(e, tmp, w, self.spec.params)
         return _energy(e, w, self.energy_thr)
 
 
-def _gauss_ladder(k: Tensor, tmp: Tensor | None, w: Tensor | None, sig: tuple[float, ...]):
-    """k holds -d^2/(2 sigma_0^2) log2(e); K_0 = 2^k, K_j = K_{j-1}^2.  W = sum_j K_j / sigma_j^2."""
+def _gauss_ladder(k: Tensor, tmp: Tensor | None, w: Tensor | None, sig: tuple[float, ...],
+                  squarings: tuple[int, ...]):
+    """k holds -d^2/(2 sigma_0^2) log2(e); K_0 = 2^k, K_j = K_{j-1}^(2^squarings_j).  W = sum_j K_j / sigma_j^2.
+
+    Squaring multiplies relative rounding error by 2 each time, so after ``MAX_SQUARINGS`` in a
+    row the chain restarts from one fresh exp2 of the saved exponent (kept in ``tmp``): float32
+    error stays below ~2^6 ulp however long the ladder.
+    """
+    if tmp is not None:
+        tmp.copy_(k)  # (n, m) exponent for the 0-th bandwidth, kept for restarts
     k.exp2_()  # (n, m) K_0
     total = float(k.sum())
     if w is not None:
         torch.mul(k, 1.0 / sig[0] ** 2, out=w)
-    for s in sig[1:]:
-        k.mul_(k)  # K_j = K_{j-1}^2
+    since_exp, level = 0, 0
+    for s, n_sq in zip(sig[1:], squarings):
+        level += n_sq
+        if since_exp + n_sq > MAX_SQUARINGS and tmp is not None:
+            torch.mul(tmp, float(2**level), out=k).exp2_()  # K_j = 2^(2^level * exponent_0)
+            since_exp = 0
+        else:
+            for _ in range(n_sq):
+                k.mul_(k)  # K_j = K_{j-1}^2
+            since_exp += n_sq
         total += float(k.sum())
         if w is not None:
             w.add_(k, alpha=1.0 / s**2)

@@ -68,7 +68,9 @@ def test_same_seed_same_samples(tmp_path, digits):
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     la, lb = ((tmp_path / n / "metrics.jsonl").read_text() for n in "ab")
-    strip = lambda text: [{k: v for k, v in json.loads(l).items() if not k.startswith("time_")} for l in text.splitlines()]
+    def strip(text):
+        return [{k: v for k, v in json.loads(line).items() if not k.startswith("time_")} for line in text.splitlines()]
+
     assert strip(la) == strip(lb)
 
 

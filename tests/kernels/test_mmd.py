@@ -114,3 +114,23 @@ def test_geometric_bandwidths_rejects_bad_input():
         geometric_bandwidths(-1.0, 3)
     with pytest.raises(ValueError):
         geometric_bandwidths(1.0, 0)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(torch.float64, 1e-9), (torch.float32, 1e-4)])
+def test_ratio2_ladder_with_restarts_matches_naive(dtype, rtol):
+    """The default median-heuristic ladder (7 octaves, 12 squarings) takes the restart path."""
+    from distmatch.kernels._common import ladder_squarings
+
+    sig = [1.5 / 2**k for k in range(7)]
+    assert ladder_squarings(sig) == (2,) * 6 and ladder_squarings([1.0, 0.8]) is None
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(203, 2, generator=g, dtype=dtype) * 0.3
+    y = torch.randn(157, 2, generator=g, dtype=dtype) * 0.3 + 0.05
+    xr, yr = x.clone().requires_grad_(True), y.clone().requires_grad_(True)
+    got = mmd2(xr, yr, sig, backend="tiled", tile=64)
+    got.backward()
+    xn, yn = x.double().requires_grad_(True), y.double().requires_grad_(True)
+    want = mmd2_naive(xn, yn, sig)
+    want.backward()
+    torch.testing.assert_close(got.double(), want, rtol=rtol, atol=0)
+    torch.testing.assert_close(xr.grad.double(), xn.grad, rtol=rtol * 10, atol=rtol * 1e-2)
