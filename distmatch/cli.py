@@ -198,11 +198,54 @@ def eval_cmd(run_dir: str) -> None:
 @cli.command(name="plot")
 @click.argument("run_dir")
 def plot_cmd(run_dir: str) -> None:
-    """Redraw a run directory's figures (samples and curves) from its files."""
-    from .plots import plot_run
+    """Redraw the figures of a run directory (samples, curves) or of a sweep directory (metric plots)."""
+    from .sweep_cli import has_manifest
 
-    for p in plot_run(check_run_dir(run_dir)):
+    if has_manifest(run_dir):
+        from .sweep_plots import plot_sweep
+        paths = plot_sweep(Path(run_dir))
+    else:
+        from .plots import plot_run
+        paths = plot_run(check_run_dir(run_dir))
+    for p in paths:
         click.echo(str(p))
+
+
+@cli.command(name="distance")
+@click.argument("x_file")
+@click.argument("y_file")
+@click.option("--bandwidths", callback=float_list, help="MMD Gaussian σ's [median heuristic ladder of the pooled data].")
+@click.option("--blur", type=POS_FLOAT, default=0.01, show_default=True, help="Sinkhorn blur (ε = blur²).")
+@click.option("--max-exact", type=POS_INT, default=1500, show_default=True,
+              help="Subsample size for exact W1/W2 (POT emd2 needs O(N²) memory).")
+def distance_cmd(x_file: str, y_file: str, bandwidths: list[float] | None, blur: float, max_exact: int) -> None:
+    """MMD² (unbiased), Sinkhorn divergence and exact W1/W2 between two .npy/.csv point sets."""
+    from .data.files import load_points
+    from .metrics.distances import exact_wasserstein, mmd_unbiased, sinkhorn_divergence
+
+    try:
+        x, y = (load_points(f, test_fraction=0.0).train for f in (x_file, y_file))
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if x.shape[1] != y.shape[1]:
+        raise click.ClickException(f"dimension mismatch: {x_file} has {x.shape[1]} columns, {y_file} has {y.shape[1]}")
+    bandwidths = bandwidths or median_heuristic_ladder(np.concatenate([x, y]))
+    out = {"n_x": len(x), "n_y": len(y), "mmd2_unbiased": mmd_unbiased(x, y, bandwidths),
+           "bandwidths": bandwidths, "sinkhorn": sinkhorn_divergence(x, y, blur=blur), "blur": blur,
+           "w1": exact_wasserstein(x, y, 1, max_exact), "w2": exact_wasserstein(x, y, 2, max_exact)}
+    click.echo(json.dumps(out, indent=2))
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules."""
+    from .diagnostics.cli import diagnose
+    from .sweep_cli import sweep, table
+
+    for command in (sweep, table, diagnose):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main() -> None:

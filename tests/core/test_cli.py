@@ -87,3 +87,16 @@ def test_resume_refuses_incompatible_config(tmp_path):
 
 def test_eval_on_non_run_dir(tmp_path):
     one_line_error(invoke("eval", tmp_path), "not a run directory")
+
+
+def test_distance_command(tmp_path):
+    x = np.random.default_rng(0).normal(size=(300, 2))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x + np.array([3.0, 4.0]))
+    res = invoke("distance", tmp_path / "x.npy", tmp_path / "y.npy")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["w1"] == pytest.approx(5.0, rel=1e-6) and out["w2"] == pytest.approx(5.0, rel=1e-6)
+    assert out["sinkhorn"] == pytest.approx(12.5, rel=0.02)  # W2²/2 for a translation
+    np.save(tmp_path / "z.npy", np.zeros((10, 3)))
+    one_line_error(invoke("distance", tmp_path / "x.npy", tmp_path / "z.npy"), "dimension mismatch")
