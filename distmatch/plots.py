@@ -40,18 +40,32 @@ def save(fig: plt.Figure, path: Path, pdf: bool = False) -> list[Path]:
 
 
 def scatter_samples(ax: plt.Axes, samples: np.ndarray, real: np.ndarray | None, centers: np.ndarray | None,
-                    title: str = "", max_points: int = 2500) -> None:
-    """Generated points over real points, mode centres marked with crosses."""
+                    title: str = "", max_points: int = 2500, std: float | None = None) -> None:
+    """Generated points (blue) and real points (dark grey) with mode centres (x) and, when ``std``
+    is given, the 3·std high-quality radius around each centre."""
+    from matplotlib.lines import Line2D
+
+    blue = objective_colors()["mmd"]
+    ax.scatter(samples[:max_points, 0], samples[:max_points, 1], s=3, color=blue, alpha=0.5,
+               linewidths=0, rasterized=True)
+    handles = [Line2D([], [], ls="", marker="o", ms=4, color=blue, label="generated")]
     if real is not None:
-        ax.scatter(real[:max_points, 0], real[:max_points, 1], s=2, c="0.6", alpha=0.4, label="real", rasterized=True)
-    ax.scatter(samples[:max_points, 0], samples[:max_points, 1], s=2, color=objective_colors()["mmd"], alpha=0.5,
-               label="generated", rasterized=True)
+        ax.scatter(real[:max_points, 0], real[:max_points, 1], s=1, color="0.15", alpha=0.5, linewidths=0,
+                   rasterized=True)
+        handles.append(Line2D([], [], ls="", marker="o", ms=3, color="0.15", label="real"))
     if centers is not None:
-        ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=40, c="k", linewidths=1.2, label="mode centre")
+        ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=25, color="#d55e00", linewidths=1.2, zorder=3)
+        handles.append(Line2D([], [], ls="", marker="x", ms=5, color="#d55e00", label="mode centre"))
+        if std is not None:
+            for c in centers:
+                ax.add_patch(plt.Circle(c, 3 * std, fill=False, color="#d55e00", lw=0.6, alpha=0.8))
+            handles.append(Line2D([], [], ls="", marker="o", ms=6, mfc="none", color="#d55e00",
+                                  label="3·std (high quality)"))
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_title(title)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    ax.legend(handles=handles, loc="upper right", fontsize=7, frameon=True)
 
 
 def plot_samples(run_dir: Path) -> Path | None:
@@ -74,8 +88,7 @@ def plot_samples(run_dir: Path) -> Path | None:
         title += f"\n{m['modes']}/{m['n_modes']} modes, {m['hq']:.1f}% high quality"
     style()
     fig, ax = plt.subplots(figsize=(4.6, 4.6))
-    scatter_samples(ax, samples, real, dataset.centers, title)
-    ax.legend(loc="upper right", fontsize=7, markerscale=3, frameon=True)
+    scatter_samples(ax, samples, real, dataset.centers, title, std=dataset.std)
     return save(fig, run_dir / "figures" / "samples.png")[0]
 
 

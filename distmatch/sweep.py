@@ -281,11 +281,12 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
     from .data import get_dataset
     from .train import Trainer
 
-    torch.set_num_threads(threads)
     run_dir = run.directory(out)
     dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
-    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, threads=threads,
-                            device="cpu", **run.options), dataset)
+    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, device="cpu",
+                            **run.options), dataset)
+    cfg.threads = cap_threads(cfg.threads, threads)
+    torch.set_num_threads(cfg.threads)
     check_resumable(run_dir, cfg)
     trainer = Trainer(cfg, dataset, run_dir, quiet=True)
     resumed_from = trainer.step if trainer.resume() else None
@@ -380,6 +381,11 @@ def _previous(old: dict | None) -> dict:
 def threads_per_worker(workers: int, cores: int | None = None) -> int:
     """Torch threads per worker so that workers × threads ≤ cores (at least 1)."""
     return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
+
+
+def cap_threads(default: int | None, cap: int) -> int:
+    """The run's own thread default (toy: 1; 0 = all cores) capped at this worker's share."""
+    return cap if not default else min(default, cap)
 
 
 def partition(runs: list[RunSpec], out: Path, retry_failed: bool) -> tuple[dict, list[RunSpec]]:

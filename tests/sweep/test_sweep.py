@@ -94,8 +94,8 @@ def _wait_for(predicate, timeout: float, proc: subprocess.Popen) -> None:
 
 def test_kill_mid_sweep_then_resume_loses_no_completed_run(tmp_path):
     out = tmp_path / "sw"
-    args = ["--objectives", "mmd", "--datasets", "ring", "--seeds", "0-1", "--steps", "3000",
-            "--set", "eval_every=1000", "--set", "checkpoint_every=20", *TINY_SETS, "--out", str(out), "--quiet"]
+    args = ["--objectives", "mmd", "--datasets", "ring", "--seeds", "0-1", "--steps", "600",
+            "--set", "eval_every=300", "--set", "checkpoint_every=20", *TINY_SETS, "--out", str(out), "--quiet"]
     cmd = [sys.executable, "-m", "distmatch.sweep_cli", "sweep", *args, "--workers", "1"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first, second = out / "mmd/ring/s0", out / "mmd/ring/s1"
@@ -115,4 +115,4 @@ def test_kill_mid_sweep_then_resume_loses_no_completed_run(tmp_path):
     assert runs[0]["skipped"]
     if interrupted:
         assert runs[1]["resumed_from"] is not None and runs[1]["resumed_from"] > 0
-    assert json.loads((second / "summary.json").read_text())["step"] == 3000
+    assert json.loads((second / "summary.json").read_text())["step"] == 600
