@@ -115,7 +115,11 @@ def run_mode_collapse(dataset_name: str = "8gaussians", seeds: Sequence[int] = (
 
 
 def _run_jobs(jobs: list[tuple], workers: int, progress: Callable[[RunTrace], None] | None) -> list[RunTrace]:
-    """Run ``run_one`` over the jobs, serially or in a spawn process pool."""
+    """Run ``run_one`` over the jobs, serially or in a spawn process pool.
+
+    Spawned workers re-import the caller's main module, so scripts calling this with
+    ``workers > 1`` need the usual ``if __name__ == "__main__":`` guard (the CLI has it).
+    """
     notify = progress or (lambda r: None)
     if workers <= 1:
         runs = []

@@ -57,6 +57,23 @@ class Objective:
         return {}
 
 
+class GANObjective(Objective):
+    """A GAN: the discriminator minimises binary cross-entropy on logits; subclasses differ only in
+    the generator's loss, a function of the fake logits (DCGAN optimiser settings)."""
+
+    defaults = TrainingDefaults("adam", 2e-4, (0.5, 0.999), 1, "DCGAN (Radford et al. 2016)")
+
+    @staticmethod
+    def generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return gan_critic_loss(critic(real), critic(fake))
+
+    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        return self.generator_loss_from_logits(critic(fake))
+
+
 def gan_critic_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy of D on logits: -log D(x) - log(1 - D(G(z))) = softplus(-l_r) + softplus(l_f)."""
     return nn.functional.softplus(-real_logits).mean() + nn.functional.softplus(fake_logits).mean()

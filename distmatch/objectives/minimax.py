@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Objective, TrainingDefaults, gan_critic_loss
+from .base import GANObjective
 
 
 def minimax_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -13,13 +13,7 @@ def minimax_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -nn.functional.softplus(fake_logits).mean()
 
 
-class Minimax(Objective):
+class Minimax(GANObjective):
     name = "minimax"
     description = "original GAN; G minimises log(1 - D(G(z))) (saturating)"
-    defaults = TrainingDefaults("adam", 2e-4, (0.5, 0.999), 1, "DCGAN (Radford et al. 2016)")
-
-    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return gan_critic_loss(critic(real), critic(fake))
-
-    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        return minimax_generator_loss(critic(fake))
+    generator_loss_from_logits = staticmethod(minimax_generator_loss)

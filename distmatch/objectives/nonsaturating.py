@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Objective, TrainingDefaults, gan_critic_loss
+from .base import GANObjective
 
 
 def nonsaturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -13,13 +13,7 @@ def nonsaturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return nn.functional.softplus(-fake_logits).mean()
 
 
-class NonSaturating(Objective):
+class NonSaturating(GANObjective):
     name = "nonsaturating"
     description = "GAN with the -log D(G(z)) generator loss (non-saturating)"
-    defaults = TrainingDefaults("adam", 2e-4, (0.5, 0.999), 1, "DCGAN (Radford et al. 2016)")
-
-    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return gan_critic_loss(critic(real), critic(fake))
-
-    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        return nonsaturating_generator_loss(critic(fake))
+    generator_loss_from_logits = staticmethod(nonsaturating_generator_loss)

@@ -9,24 +9,17 @@ from .base import Objective, TrainingDefaults
 from .wgan_clip import wasserstein_critic_loss, wasserstein_generator_loss
 
 
-def interpolate(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """x_hat = a x + (1 - a) G(z), a ~ U[0, 1] of shape (N, 1, ..., 1) so points and images both work."""
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """mean (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat = a x + (1 - a) G(z).
+
+    ``a`` has shape (N, 1, ..., 1), so the same code serves points (N, D) and images (N, C, H, W);
+    ``eps`` under the square root keeps the norm's gradient finite at 0 (the StudioGAN NaN bug).
+    """
     alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
-    return (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
-
-
-def penalty_from_scores(scores: torch.Tensor, x_hat: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
-    """mean (||grad f(x_hat)|| - 1)^2 given f(x_hat) scores; ``eps`` under the square root keeps the
-    norm's gradient finite at 0 (the StudioGAN NaN bug)."""
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)  # (N, *shape)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (N, *shape)
     norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + eps)  # (N,)
     return ((norm - 1.0) ** 2).mean()
-
-
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
-    """mean (||grad f(x_hat)|| - 1)^2 at random interpolates between real and fake samples."""
-    x_hat = interpolate(real, fake)
-    return penalty_from_scores(critic(x_hat), x_hat, eps)
 
 
 class WGANGP(Objective):

@@ -14,19 +14,7 @@ from click.testing import CliRunner
 from distmatch.sweep import threads_per_worker
 from distmatch.sweep_cli import sweep
 
-from .conftest import TINY_SETS
-
-GRID = ["--objectives", "mmd,wgan-gp", "--datasets", "ring", "--seeds", "0-1", "--steps", "4"]
-
-
-@pytest.fixture(scope="module")
-def small_sweep(tmp_path_factory) -> Path:
-    """2 objectives × 1 dataset × 2 seeds with 2 workers (shared by the tests below)."""
-    out = tmp_path_factory.mktemp("sweep") / "sw"
-    result = CliRunner().invoke(sweep, GRID + TINY_SETS + ["--workers", "2", "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return out
-
+from .conftest import GRID, TINY_SETS
 
 def test_sweep_writes_run_dirs_and_manifest(small_sweep):
     manifest = json.loads((small_sweep / "manifest.json").read_text())

@@ -2,10 +2,8 @@
 
 from distmatch.sweep_plots import plot_sweep, sweep_frame
 
-from .test_sweep import small_sweep  # noqa: F401 - shared module fixture
 
-
-def test_plot_sweep_writes_pngs(small_sweep):  # noqa: F811
+def test_plot_sweep_writes_pngs(small_sweep):
     df = sweep_frame(small_sweep)
     assert set(df.objective) == {"mmd", "wgan-gp"} and set(df.seed) == {0, 1}
     paths = plot_sweep(small_sweep)

@@ -12,8 +12,6 @@ from click.testing import CliRunner
 from distmatch.sweep_cli import table
 from distmatch.tables import Cell, aggregate, build_table, fmt_cell, render, tex_escape
 
-from .test_sweep import small_sweep  # noqa: F401 - shared module fixture
-
 METRICS = ["modes", "hq", "rkl", "mmd", "sinkhorn", "w2"]
 
 
@@ -26,7 +24,7 @@ def manual(sweep_dir, objective, metric):
     return values
 
 
-def test_csv_matches_manual_mean_std(small_sweep):  # noqa: F811
+def test_csv_matches_manual_mean_std(small_sweep):
     result = CliRunner().invoke(table, [str(small_sweep), "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = {r["objective"]: r for r in csv.DictReader(io.StringIO(result.output))}
@@ -43,7 +41,7 @@ def test_csv_matches_manual_mean_std(small_sweep):  # noqa: F811
                 assert float(row[f"{metric}_std"]) == pytest.approx(np.std(vals, ddof=1), rel=1e-12, abs=1e-15)
 
 
-def test_markdown_cells_and_bold(small_sweep):  # noqa: F811
+def test_markdown_cells_and_bold(small_sweep):
     result = CliRunner().invoke(table, [str(small_sweep), "--metrics", "mmd,w2"])
     assert result.exit_code == 0, result.output
     lines = [l for l in result.output.splitlines() if l.startswith("| ring")]
@@ -64,7 +62,7 @@ def test_aggregate_counts_nan_and_uses_ddof1():
     assert fmt_cell("hq", Cell(98.2, None, None)) == "98.2"
 
 
-def test_published_rows_and_latex(small_sweep):  # noqa: F811
+def test_published_rows_and_latex(small_sweep):
     tbl = build_table([small_sweep], METRICS, published=True)
     pub = [r for r in tbl.rows if r.published]
     assert {(r.objective, r.source) for r in pub} >= {("GAN", "PacGAN Tab.1, 10 trials, 2,500 samples"),
@@ -83,7 +81,7 @@ def test_tex_escape():
     assert tex_escape("a_b & 5% #1") == r"a\_b \& 5\% \#1"
 
 
-def test_table_errors_are_one_line(tmp_path, small_sweep):  # noqa: F811
+def test_table_errors_are_one_line(tmp_path, small_sweep):
     result = CliRunner().invoke(table, [str(tmp_path)])
     assert result.exit_code != 0 and "no run directories" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(table, [str(small_sweep), "--metrics", "modes,fid"])
