@@ -20,6 +20,7 @@ def _atomic(path: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; final files are ordinary readable files
         os.replace(tmp, path)  # atomic on POSIX: readers see the old or the new file, never half
     except BaseException:
         if os.path.exists(tmp):

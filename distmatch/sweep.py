@@ -347,11 +347,13 @@ class Manifest:
 
     def update(self, key: str, record: dict) -> None:
         self.runs[key].update(record)
+        self.session["wall_seconds"] = round(time.perf_counter() - self.t0, 1)  # so far (kept if killed)
         self.write()
 
-    def finish(self) -> None:
+    def finish(self, interrupted: bool = False) -> None:
         self.session["end"] = now()
         self.session["wall_seconds"] = round(time.perf_counter() - self.t0, 1)
+        self.session["interrupted"] = interrupted
         self.write()
 
     def write(self) -> None:
@@ -360,8 +362,7 @@ class Manifest:
         counts = {s: sum(r["status"] == s for r in runs) for s in ("completed", "failed", "pending")}
         self.data.update(
             start=sessions[0]["start"], end=self.session["end"], counts=counts, sessions=sessions,
-            wall_seconds=round(sum(s["wall_seconds"] or 0 for s in sessions), 1)
-            if self.session["end"] else None,
+            wall_seconds=round(sum(s["wall_seconds"] or 0 for s in sessions), 1),
             runs=runs)
         io.save_json(self.data, self.path)
 
@@ -425,12 +426,14 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str =
         bar.update(1)
         bar.set_postfix(failed=failed)
 
+    interrupted = True
     try:
         execute = _run_ray if backend == "ray" else _run_local
         execute(todo, out, workers, threads, on_done, address)
+        interrupted = False
     finally:
         bar.close()
-        manifest.finish()
+        manifest.finish(interrupted)
     return manifest.data
 
 
@@ -451,13 +454,25 @@ def _run_local(todo: list[RunSpec], out: Path, workers: int, threads: int,
     """A process pool, one fresh process per run (max_tasks_per_child=1)."""
     if not todo:
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1)
+    try:
         futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads): r for r in todo}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 on_done(futures[fut], _result(fut))
+    except BaseException:  # Ctrl-C: drop queued runs, stop running ones (they resume from checkpoints)
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public way to stop running tasks
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
 
 
 def _result(fut: Future) -> dict:

@@ -145,7 +145,7 @@ def _our_row(dataset: str, objective: str, runs: list[dict], metrics: list[str])
     group = [r for r in runs if r["dataset"] == dataset and r["objective"] == objective]
     done = [r for r in group if r["status"] == "completed"]
     samples = sorted({r["eval_samples"] for r in done if r["eval_samples"]})
-    source = f"distmatch, {len(done)} seeds, {'/'.join(f'{s:,}' for s in samples) or '?'} samples"
+    source = f"distmatch, {len(done)} seed{'' if len(done) == 1 else 's'}, {'/'.join(f'{s:,}' for s in samples) or '?'} samples"
     cells = {m: aggregate([r["metrics"].get(m) for r in done]) if done else None for m in metrics}
     return Row(dataset, objective, source, f"{len(done)}/{len(group)}", cells)
 

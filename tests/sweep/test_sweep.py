@@ -22,6 +22,7 @@ def test_sweep_writes_run_dirs_and_manifest(small_sweep):
     assert manifest["spec"]["run_options"]["steps"] == 4
     assert manifest["provenance"]["commit"] is None or len(manifest["provenance"]["commit"]) == 40
     assert manifest["start"] and manifest["end"] and manifest["wall_seconds"] > 0
+    assert manifest["sessions"][-1]["interrupted"] is False
     assert manifest["sessions"][-1]["workers"] == 2
     for run in manifest["runs"]:
         run_dir = small_sweep / run["objective"] / run["dataset"] / f"s{run['seed']}"
