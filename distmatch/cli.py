@@ -58,7 +58,8 @@ def cli() -> None:
               help="Noise distribution: uniform on [-1, 1] or standard normal.")
 @click.option("--noise-dim", type=POS_INT, help="Noise dimension [toy: 8, images: 32].")
 @click.option("--model", type=click.Choice(["mlp", "dcgan"]), help="Model family [points: mlp, images: dcgan].")
-@click.option("--width", type=POS_INT, help="Hidden units (MLP) or base channels (DCGAN) [toy: 128].")
+@click.option("--width", type=POS_INT,
+              help="Hidden units (MLP) or base channels (DCGAN) [toy: 128; images: 32 for 8x8, 64 for 28x28, mlp 256].")
 @click.option("--depth", type=POS_INT, help="Hidden layers of the MLPs [3].")
 @click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), help="Optimiser [from the objective's paper].")
 @click.option("--lr", type=POS_FLOAT, help="Generator learning rate [from the objective's paper].")
@@ -77,7 +78,8 @@ def cli() -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Folder holding MNIST/Fashion-MNIST IDX files.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where to train; auto picks CUDA when present.")
-@click.option("--threads", type=click.IntRange(min=0), help="Torch CPU threads [toy: 1 (fastest for small MLPs); 0 = all].")
+@click.option("--threads", type=click.IntRange(min=0),
+              help="Torch CPU threads [toy and images up to 16x16: 1 (fastest); larger images: 0 = all].")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory [runs/<objective>-<dataset>-s<seed>].")
 @click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Delete an existing run directory first.")

@@ -41,9 +41,9 @@ OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
         "mmd": dict(steps=2000, batch_size=256),  # ~30 s CPU; FD 375 -> ~5
         "sinkhorn": dict(steps=1500, batch_size=256),
         "minimax": dict(steps=1500),  # ~30 s CPU
-        "nonsaturating": dict(steps=1500),  # ~30 s CPU; FD 375 -> ~5
+        "nonsaturating": dict(steps=1500),  # ~26 s CPU; FD 375 -> ~6
         "wgan-clip": dict(steps=1500),
-        "wgan-gp": dict(steps=1500),  # 5 critic steps + penalty: ~105 s CPU; FD 375 -> ~12
+        "wgan-gp": dict(steps=1500),  # 5 critic steps + penalty: ~90 s CPU; FD 375 -> ~14
     },
 }
 DEFAULT_STEPS = {"toy": 2000, "points": 2000, "image": 1500}
