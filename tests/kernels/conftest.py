@@ -12,8 +12,9 @@ HAS_TRITON = importlib.util.find_spec("triton") is not None
 def triton_interpret(monkeypatch):
     """Run Triton kernels on CPU tensors through the interpreter.
 
-    triton reads TRITON_INTERPRET when a kernel is *decorated*; distmatch re-imports its kernel module
-    whenever the flag differs from the one it was built with, so setting the env var here suffices.
+    The flag must already be set when triton is first imported (tests/conftest.py does that): triton
+    decorates its standard library at import. distmatch re-decorates its own kernel module whenever
+    the flag changes, so the setting here keeps each test explicit.
     """
     if not HAS_TRITON:
         pytest.skip("triton is not installed")
