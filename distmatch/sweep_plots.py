@@ -66,8 +66,9 @@ def plot_metric_grid(df: pd.DataFrame, metrics: list[str], path: Path) -> Path:
             if i < len(metrics) - 1:
                 ax.set_xticklabels([])
     n_seeds = df.groupby(["objective", "dataset"]).seed.nunique()
+    seeds = f"{n_seeds.min()}" if n_seeds.min() == n_seeds.max() else f"{n_seeds.min()}–{n_seeds.max()}"
     fig.suptitle(f"Sweep: {len(objectives)} objectives × {len(datasets)} datasets, "
-                 f"{n_seeds.min()}–{n_seeds.max()} seeds per cell (box: quartiles; points: seeds)", y=1.0)
+                 f"{seeds} seeds per cell (box: quartiles; points: seeds)", y=1.0)
     fig.tight_layout()
     return save(fig, path)[0]
 
