@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .config import RunConfig, median_heuristic_ladder, resolve
+from .config import RunConfig, median_heuristic_ladder, metric_bandwidths, resolve
 from .data import DataError, dataset_descriptions, get_dataset
 from .noise import NOISE_KINDS
 from .objectives import OBJECTIVES
@@ -188,8 +188,8 @@ def eval_cmd(run_dir: str) -> None:
     cfg = RunConfig.load(path / "config.json")
     dataset = load_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
     samples = np.load(path / "samples.npy")
-    bandwidths = cfg.bandwidths or median_heuristic_ladder(dataset.sample(1000, np.random.default_rng(0)))
-    metrics = evaluate(samples, dataset, bandwidths, np.random.default_rng(cfg.seed + 7), full=True)
+    metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
+                       full=True)
     summary_path = path / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     summary["metrics"] = metrics

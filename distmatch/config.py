@@ -139,6 +139,11 @@ def median_heuristic_ladder(data: np.ndarray, n: int = 7, ratio: float = 2.0, ma
     return [med / ratio**k for k in range(n)]
 
 
+def metric_bandwidths(cfg: RunConfig, dataset: Dataset) -> list[float]:
+    """Bandwidths of the MMD metric: the run's own (mmd objective) or the data's median ladder."""
+    return cfg.bandwidths or median_heuristic_ladder(dataset.sample(1000, np.random.default_rng(0)))
+
+
 def lr_factor(schedule: str, step: int, total: int) -> float:
     """Multiplier of the base learning rate at ``step`` of ``total``: 1, or cosine decay to 0."""
     if schedule == "cosine":

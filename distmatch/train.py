@@ -14,7 +14,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import io
-from .config import RunConfig, lr_factor
+from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
 from .metrics import evaluate
 from .models import build_critic, build_generator
@@ -74,6 +74,7 @@ class Trainer:
             set_threads(config.threads)
         torch.manual_seed(config.seed)  # model init and the objective's own draws (GP interpolation)
         self.objective = build_objective(config)
+        self.metric_bandwidths = metric_bandwidths(config, dataset)
         output = "tanh" if dataset.kind == "image" else "none"
         self.generator = build_generator(config.model, config.noise_dim, dataset.shape, config.width,
                                          config.depth, output).to(self.device)
@@ -171,17 +172,11 @@ class Trainer:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
         seed = self.cfg.seed * 1_000_003 + self.step
         samples = self.sample(self.cfg.eval_samples, seed)
-        metrics = evaluate(samples, self.dataset, self.cfg.bandwidths or self._metric_bandwidths(),
+        metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
                            np.random.default_rng(seed), full=full)
         losses = {k: float(np.mean(v)) for k, v in self._losses.items() if v}
         self._losses = {k: [] for k in self._losses}
         return {"step": self.step, **losses, **metrics}
-
-    def _metric_bandwidths(self) -> list[float]:
-        from .config import median_heuristic_ladder
-        if not hasattr(self, "_bw"):
-            self._bw = median_heuristic_ladder(self.dataset.sample(1000, np.random.default_rng(0)))
-        return self._bw
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
@@ -252,7 +247,7 @@ class Trainer:
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
         io.save_npy(samples, self.out / "samples.npy")
-        metrics = evaluate(samples, self.dataset, self.cfg.bandwidths or self._metric_bandwidths(),
+        metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
                            np.random.default_rng(self.cfg.seed + 7), full=True)
         summary = {
             "status": "completed", "step": self.step, "metrics": metrics,

@@ -18,7 +18,18 @@ def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.mean()
 
 
-class WGANClip(Objective):
+class WassersteinObjective(Objective):
+    """A Wasserstein critic f: the critic maximises E f(x) - E f(G(z)), the generator minimises -E f(G(z)).
+    Subclasses differ only in how f is kept Lipschitz (weight clipping, gradient penalty)."""
+
+    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return wasserstein_critic_loss(critic(real), critic(fake))
+
+    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        return wasserstein_generator_loss(critic(fake))
+
+
+class WGANClip(WassersteinObjective):
     name = "wgan-clip"
     description = "Wasserstein critic kept Lipschitz by clipping weights to [-c, c]"
     defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "WGAN (Arjovsky et al. 2017), Alg. 1")
@@ -31,12 +42,6 @@ class WGANClip(Objective):
     @classmethod
     def from_config(cls, config) -> "WGANClip":
         return cls(config.clip)
-
-    def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return wasserstein_critic_loss(critic(real), critic(fake))
-
-    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        return wasserstein_generator_loss(critic(fake))
 
     @torch.no_grad()
     def after_critic_step(self, critic: nn.Module) -> None:

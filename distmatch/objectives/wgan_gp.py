@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import Objective, TrainingDefaults
-from .wgan_clip import wasserstein_critic_loss, wasserstein_generator_loss
+from .base import TrainingDefaults
+from .wgan_clip import WassersteinObjective
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
@@ -22,7 +22,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
     return ((norm - 1.0) ** 2).mean()
 
 
-class WGANGP(Objective):
+class WGANGP(WassersteinObjective):
     name = "wgan-gp"
     description = "Wasserstein critic with a gradient penalty lambda (||grad f|| - 1)^2"
     defaults = TrainingDefaults("adam", 1e-4, (0.5, 0.9), 5, "WGAN-GP (Gulrajani et al. 2017)")
@@ -38,11 +38,7 @@ class WGANGP(Objective):
         return cls(config.gp_weight)
 
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        loss = wasserstein_critic_loss(critic(real), critic(fake))
-        return loss + self.gp_weight * gradient_penalty(critic, real, fake)
-
-    def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        return wasserstein_generator_loss(critic(fake))
+        return super().critic_loss(critic, real, fake) + self.gp_weight * gradient_penalty(critic, real, fake)
 
     def settings(self) -> dict:
         return {"gp_weight": self.gp_weight}
