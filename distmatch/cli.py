@@ -56,7 +56,7 @@ def cli() -> None:
 @click.option("--batch-size", type=POS_INT, help="Batch size for real and generated batches.")
 @click.option("--noise", type=click.Choice(NOISE_KINDS), default="gaussian", show_default=True,
               help="Noise distribution: uniform on [-1, 1] or standard normal.")
-@click.option("--noise-dim", type=POS_INT, help="Noise dimension [toy: 8, images: 32].")
+@click.option("--noise-dim", type=POS_INT, help="Noise dimension [points: the data dimension, images: 32].")
 @click.option("--model", type=click.Choice(["mlp", "dcgan"]), help="Model family [points: mlp, images: dcgan].")
 @click.option("--width", type=POS_INT,
               help="Hidden units (MLP) or base channels (DCGAN) [toy: 128; images: 32 for 8x8, 64 for 28x28, mlp 256].")

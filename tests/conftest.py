@@ -10,3 +10,32 @@ CI must be set before anything is imported. ``setdefault`` keeps an explicit
 import os
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
+
+import pytest  # noqa: E402  (after the interpreter flag on purpose)
+
+
+@pytest.fixture
+def crash_then_resume():
+    """Train ``cfg`` in ``run_dir``, kill it with KeyboardInterrupt when it reaches ``crash_step``,
+    then resume from the last checkpoint and finish; returns the resumed Trainer's start step."""
+    from distmatch.train import Trainer
+
+    def run(cfg, dataset, run_dir, crash_step: int) -> int:
+        killed = Trainer(cfg, dataset, run_dir, quiet=True)
+        real_step = killed.train_step
+
+        def crashing_step():
+            if killed.step == crash_step:
+                raise KeyboardInterrupt
+            real_step()
+
+        killed.train_step = crashing_step
+        with pytest.raises(KeyboardInterrupt):
+            killed.fit()
+        trainer = Trainer(cfg, dataset, run_dir, quiet=True)
+        assert trainer.resume()
+        resumed_at = trainer.step
+        trainer.fit()
+        return resumed_at
+
+    return run

@@ -46,24 +46,12 @@ def test_same_seed_same_samples(tmp_path):
 
 
 @pytest.mark.parametrize("objective", ["mmd", "wgan-gp"])
-def test_resume_equals_uninterrupted(tmp_path, objective):
+def test_resume_equals_uninterrupted(tmp_path, objective, crash_then_resume):
     train(tmp_path, "full", objective=objective, steps=16)
     ds = get_dataset("8gaussians")
     cfg = resolve(RunConfig(**{**TINY, "objective": objective, "steps": 16}), ds)
-    killed = Trainer(cfg, ds, tmp_path / "split", quiet=True)
-    real_step = killed.train_step
-
-    def crash_at_10():
-        if killed.step == 10:
-            raise KeyboardInterrupt  # killed mid-run, two steps after the step-8 checkpoint
-        real_step()
-
-    killed.train_step = crash_at_10
-    with pytest.raises(KeyboardInterrupt):
-        killed.fit()
-    trainer = Trainer(cfg, ds, tmp_path / "split", quiet=True)
-    assert trainer.resume() and trainer.step == 8
-    trainer.fit()
+    # killed mid-run, two steps after the step-8 checkpoint
+    assert crash_then_resume(cfg, ds, tmp_path / "split", crash_step=10) == 8
     np.testing.assert_array_equal(np.load(tmp_path / "full" / "samples.npy"),
                                   np.load(tmp_path / "split" / "samples.npy"))
     full = (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()
@@ -97,3 +85,12 @@ def test_user_points_any_dimension(tmp_path):
     _, summary = train(tmp_path, dataset=str(tmp_path / "pts.npy"), objective="wgan-gp")
     assert "modes" not in summary["metrics"] and summary["metrics"]["w2"] > 0
     assert np.load(tmp_path / "run" / "samples.npy").shape == (200, 3)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 5])
+def test_point_noise_defaults_to_data_dimension(tmp_path, dim):
+    np.save(tmp_path / "pts.npy", np.random.default_rng(0).normal(size=(100, dim)))
+    ds = get_dataset(str(tmp_path / "pts.npy"))
+    assert resolve(RunConfig(dataset=str(tmp_path / "pts.npy")), ds).noise_dim == dim
+    assert resolve(RunConfig(dataset="pts", noise_dim=7), ds).noise_dim == 7
+    assert resolve(RunConfig(dataset="ring"), get_dataset("ring")).noise_dim == 2

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from distmatch.config import RunConfig, resolve
-from distmatch.train import Trainer
 
 from .conftest import TINY
 
@@ -26,24 +25,12 @@ def test_same_seed_same_samples(tmp_path, train_digits):
 
 
 @pytest.mark.parametrize("objective", ["wgan-gp", "nonsaturating"])
-def test_resume_equals_uninterrupted(tmp_path, digits, train_digits, objective):
+def test_resume_equals_uninterrupted(tmp_path, digits, train_digits, objective, crash_then_resume):
     kw = dict(objective=objective, steps=8, eval_every=4)
     train_digits("full", **kw)
     cfg = resolve(RunConfig(**{**TINY, **kw}), digits)
-    killed = Trainer(cfg, digits, tmp_path / "split", quiet=True)
-    real_step = killed.train_step
-
-    def crash_at_6():
-        if killed.step == 6:
-            raise KeyboardInterrupt  # two steps after the step-4 checkpoint
-        real_step()
-
-    killed.train_step = crash_at_6
-    with pytest.raises(KeyboardInterrupt):
-        killed.fit()
-    trainer = Trainer(cfg, digits, tmp_path / "split", quiet=True)
-    assert trainer.resume() and trainer.step == 4
-    trainer.fit()
+    # two steps after the step-4 checkpoint
+    assert crash_then_resume(cfg, digits, tmp_path / "split", crash_step=6) == 4
     np.testing.assert_array_equal(np.load(tmp_path / "full" / "samples.npy"),
                                   np.load(tmp_path / "split" / "samples.npy"))
     steps = lambda n: [json.loads(l)["step"] for l in (tmp_path / n / "metrics.jsonl").read_text().splitlines()]
