@@ -36,7 +36,7 @@ OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
         "minimax": dict(steps=3000),
         "nonsaturating": dict(steps=3000),
         "wgan-clip": dict(steps=2000),
-        "wgan-gp": dict(steps=1500),
+        "wgan-gp": dict(steps=1250),  # 5 critic steps with a double backward each: ~50 s on a slow 2-core host
     },
     # Image defaults are tuned on 8x8 digits (each default run < 3 min on 2 CPU cores, FD >= 5x
     # lower than at step 0 and 10/10 classes; benchmarks/results/digits.md). For 28x28 MNIST

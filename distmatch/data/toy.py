@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from sklearn.datasets import make_swiss_roll
 
 from .base import Dataset
 
@@ -39,6 +38,8 @@ def _toy(name: str, description: str, centers: np.ndarray, std: float, scale: fl
 
 
 def _swissroll_generate(n: int, rng: np.random.Generator) -> np.ndarray:
+    from sklearn.datasets import make_swiss_roll  # imported here: sklearn costs ~1 s at start-up
+
     seed = int(rng.integers(0, 2**31 - 1))
     pts, _ = make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)
     return (pts[:, [0, 2]] / 7.5).astype(np.float32)
