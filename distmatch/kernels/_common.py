@@ -17,6 +17,7 @@ from typing import Sequence
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 LOG2E = 1.0 / math.log(2.0)
 KERNELS = ("gaussian", "imq", "energy")
@@ -188,3 +189,25 @@ def contract_cols(w: Tensor, at: Tensor) -> tuple[Tensor, Tensor]:
     else:
         wa = torch.mm(at, w).T  # (m, D)
     return wa, w.sum(0)
+
+
+class PrecomputedGradMMD2(torch.autograd.Function):
+    """MMD^2 from a backend ``raw(x, y, spec, estimator, block, need_grad) -> (value, gx, gy)``
+    whose forward pass already accumulates the closed-form gradients; backward only scales them.
+
+    Double backward is not supported (``once_differentiable``).
+    """
+
+    @staticmethod
+    def forward(ctx, raw, x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, block: int | None,
+                need_grad: bool):
+        value, gx, gy = raw(x.detach(), y.detach(), spec, estimator, block, need_grad)
+        if need_grad:
+            ctx.save_for_backward(gx, gy)
+        return value
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        gx, gy = ctx.saved_tensors
+        return None, grad_out * gx, grad_out * gy, None, None, None, None

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from ._common import LOG2E, KernelSpec, contract_cols, contract_rows, energy_threshold, fill_inner, sq_norms
+from ._common import LOG2E, KernelSpec, PrecomputedGradMMD2, contract_cols, contract_rows, energy_threshold, fill_inner, sq_norms
 
 MAX_SQUARINGS = 6  # squarings before the ladder restarts from a fresh exp2
 DEFAULT_TILE = 1024
@@ -164,36 +163,26 @@ def _accumulate(side: _Side, lo: int, hi: int, other_t: Tensor, w: Tensor, weigh
     side.r[lo:hi].add_(r, alpha=weight)
 
 
-def _cross(t: _Tiles, a: _Side, b: _Side, weight: float, tile: int) -> float:
-    """weight * sum_ij k(a_i, b_j), accumulating gradient terms of both sides."""
+def _pair_sum(t: _Tiles, a: _Side, b: _Side | None, weight: float, tile: int) -> float:
+    """weight * sum_ij k(a_i, b_j), accumulating gradient terms of both sides.
+
+    ``b=None`` means b = a: all ordered pairs of a, visiting only tiles J >= I (off-diagonal tiles
+    count twice).
+    """
+    symmetric = b is None
+    b = a if symmetric else b
     total = 0.0
     n, m = a.pts.shape[0], b.pts.shape[0]
     for i0 in range(0, n, tile):
         i1 = min(i0 + tile, n)
-        for j0 in range(0, m, tile):
+        for j0 in range(i0 if symmetric else 0, m, tile):
             j1 = min(j0 + tile, m)
+            wt = 2.0 * weight if symmetric and j0 != i0 else weight
             s, w = t.terms(a, i0, i1, b, j0, j1)
-            total += weight * s
-            if w is not None:
-                _accumulate(a, i0, i1, b.ptst[:, j0:j1], w, weight, cols=False)
-                _accumulate(b, j0, j1, a.ptst[:, i0:i1], w, weight, cols=True)
-    return total
-
-
-def _symmetric(t: _Tiles, a: _Side, weight: float, tile: int) -> float:
-    """weight * sum_ij k(a_i, a_j) over all ordered pairs, visiting only tiles J >= I."""
-    total = 0.0
-    n = a.pts.shape[0]
-    for i0 in range(0, n, tile):
-        i1 = min(i0 + tile, n)
-        for j0 in range(i0, n, tile):
-            j1 = min(j0 + tile, n)
-            wt = weight if j0 == i0 else 2.0 * weight
-            s, w = t.terms(a, i0, i1, a, j0, j1)
             total += wt * s
             if w is not None:
-                _accumulate(a, i0, i1, a.ptst[:, j0:j1], w, wt, cols=False)
-                _accumulate(a, j0, j1, a.ptst[:, i0:i1], w, wt, cols=True)
+                _accumulate(a, i0, i1, b.ptst[:, j0:j1], w, wt, cols=False)
+                _accumulate(b, j0, j1, a.ptst[:, i0:i1], w, wt, cols=True)
     return total
 
 
@@ -226,7 +215,7 @@ def mmd2_tiled_raw(
     a, b = _prepare(x, shift, spec, need_grad), _prepare(y, shift, spec, need_grad)
     scale2 = float(torch.cat([a.pts, b.pts]).pow(2).sum(1).max()) if spec.kind == "energy" else 1.0
     t = _Tiles(spec, min(tile, max(n, m)), x, need_grad, scale2)
-    total = _symmetric(t, a, cxx, tile) + _symmetric(t, b, cyy, tile) + _cross(t, a, b, cxy, tile)
+    total = _pair_sum(t, a, None, cxx, tile) + _pair_sum(t, b, None, cyy, tile) + _pair_sum(t, a, b, cxy, tile)
     if estimator == "unbiased":
         total -= spec.k0 * (cxx * n + cyy * m)
     value = torch.tensor(total, dtype=x.dtype, device=x.device)
@@ -237,29 +226,9 @@ def mmd2_tiled_raw(
     return value, gx.to(x.dtype), gy.to(y.dtype)
 
 
-class TiledMMD2(torch.autograd.Function):
-    """MMD^2 whose backward is the gradient accumulated during the forward tiles.
-
-    Double backward is not supported (``once_differentiable``).
-    """
-
-    @staticmethod
-    def forward(ctx, x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None, need_grad: bool):
-        value, gx, gy = mmd2_tiled_raw(x.detach(), y.detach(), spec, estimator, tile, need_grad)
-        if need_grad:
-            ctx.save_for_backward(gx, gy)
-        return value
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out: Tensor):
-        gx, gy = ctx.saved_tensors
-        return grad_out * gx, grad_out * gy, None, None, None, None
-
-
 def mmd2_tiled(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None = None) -> Tensor:
     """Differentiable tiled MMD^2 (CPU); see module docstring."""
     if tile is not None and tile < 1:
         raise ValueError(f"tile must be a positive integer, got {tile}")
     need_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
-    return TiledMMD2.apply(x, y, spec, estimator, tile, need_grad)
+    return PrecomputedGradMMD2.apply(mmd2_tiled_raw, x, y, spec, estimator, tile, need_grad)

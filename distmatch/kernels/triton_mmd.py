@@ -16,9 +16,8 @@ import os
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from ._common import LOG2E, KernelSpec
+from ._common import LOG2E, KernelSpec, PrecomputedGradMMD2
 
 _CACHE: dict[bool, object] = {}
 BLOCK_N = 32
@@ -113,23 +112,6 @@ def mmd2_triton_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, bloc
     return value, gx.to(x.dtype), gy.to(y.dtype)
 
 
-class TritonMMD2(torch.autograd.Function):
-    """MMD^2 with the closed-form gradient computed by the forward launches."""
-
-    @staticmethod
-    def forward(ctx, x, y, spec, estimator, block, grad):
-        value, gx, gy = mmd2_triton_raw(x.detach(), y.detach(), spec, estimator, block, grad)
-        if grad:
-            ctx.save_for_backward(gx, gy)
-        return value
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_out):
-        gx, gy = ctx.saved_tensors
-        return grad_out * gx, grad_out * gy, None, None, None, None
-
-
 def mmd2_triton(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, block: int | None = None) -> Tensor:
     """Differentiable Triton MMD^2.  ``block`` (power of 2, >= 16) overrides BLOCK_N = BLOCK_M."""
     kernels()
@@ -137,4 +119,4 @@ def mmd2_triton(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, block: i
     if block is not None and (block < 16 or block & (block - 1)):
         raise ValueError(f"triton block size must be a power of two >= 16, got {block}")
     grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
-    return TritonMMD2.apply(x, y, spec, estimator, block, grad)
+    return PrecomputedGradMMD2.apply(mmd2_triton_raw, x, y, spec, estimator, block, grad)
