@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .data import Dataset
+from .kernels.mmd import median_bandwidth
 from .objectives import objective_class
 
 # Settings that may change between an interrupted run and its resumption.
@@ -36,7 +37,7 @@ OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
         "minimax": dict(steps=3000),
         "nonsaturating": dict(steps=3000),
         "wgan-clip": dict(steps=2000),
-        "wgan-gp": dict(steps=1250),  # 5 critic steps with a double backward each: ~50 s on a slow 2-core host
+        "wgan-gp": dict(steps=1250),  # 5 critic steps, each a double backward: 57 s wall on a slow 2-core host
     },
     # Image defaults are tuned on 8x8 digits (each default run < 3 min on 2 CPU cores, FD >= 5x
     # lower than at step 0 and 10/10 classes; benchmarks/results/digits.md). For 28x28 MNIST
@@ -139,8 +140,6 @@ def median_heuristic_ladder(data: np.ndarray, n: int = 7, ratio: float = 2.0, ma
     is the 4th power of the previous one, so the tiled kernel can serve all bandwidths from one
     ``exp``.
     """
-    from .kernels.mmd import median_bandwidth
-
     x = torch.from_numpy(np.ascontiguousarray(data.reshape(len(data), -1), dtype=np.float64))
     med = median_bandwidth(x, max_points=max_points)
     return [med / ratio**k for k in range(n)]
