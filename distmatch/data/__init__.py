@@ -9,7 +9,7 @@ from .errors import DataError
 from .files import POINT_SUFFIXES, load_points
 from .toy import TOY_DATASETS
 
-IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
+IMAGE_NAMES = ("digits", "mnist", "fashion-mnist", "mnist-5k")
 
 
 def dataset_descriptions() -> dict[str, str]:
@@ -24,7 +24,11 @@ def dataset_descriptions() -> dict[str, str]:
 
 
 def get_dataset(name: str, data_dir: str | None = None, seed: int = 0) -> Dataset:
-    """Resolve a dataset name or a path to a .npy/.csv file."""
+    """Resolve a dataset name or a path to a .npy/.csv file.
+
+    MNIST / Fashion-MNIST are read from ``data_dir`` or, when it is None, from the folder
+    ``distmatch data fetch`` fills: ``$DISTMATCH_DATA/<name>/`` (default ``~/.cache/distmatch/data/<name>/``).
+    """
     if name in TOY_DATASETS:
         return TOY_DATASETS[name]()
     if name == "digits":
@@ -32,7 +36,10 @@ def get_dataset(name: str, data_dir: str | None = None, seed: int = 0) -> Datase
         return load_digits_dataset()
     if name in ("mnist", "fashion-mnist"):
         from .images import load_idx_dataset
-        return load_idx_dataset(name, data_dir or ".")
+        return load_idx_dataset(name, data_dir)
+    if name == "mnist-5k":
+        from .mnist5k import load_mnist5k_dataset
+        return load_mnist5k_dataset()
     if Path(name).suffix in POINT_SUFFIXES or Path(name).exists():
         return load_points(name, seed=seed)
     known = ", ".join(list(TOY_DATASETS) + list(IMAGE_NAMES))

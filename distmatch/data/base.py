@@ -34,6 +34,7 @@ class Dataset:
     labels: np.ndarray | None = None
     test_labels: np.ndarray | None = None
     generate: object = field(default=None, repr=False)  # callable (n, rng) -> (n, *shape) array
+    source_id: str = ""
 
     @property
     def dim(self) -> int:

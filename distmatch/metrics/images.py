@@ -33,7 +33,7 @@ from torch import nn
 from ..data.base import Dataset
 
 CLASSIFIER_VERSION = 1  # bump when the architecture or training recipe changes (invalidates caches)
-DEFAULT_EPOCHS = {"digits": 20, "mnist": 3, "fashion-mnist": 8}
+DEFAULT_EPOCHS = {"digits": 20, "mnist": 3, "fashion-mnist": 8, "mnist-5k": 8}
 FALLBACK_EPOCHS = 10
 
 

@@ -7,9 +7,11 @@ import gzip
 import numpy as np
 import pytest
 
+from distmatch.data import IMAGE_NAMES, get_dataset
 from distmatch.data.errors import DataError
 from distmatch.data.images import (IDX_FILES, IMAGE_DATASETS, load_digits_dataset, load_idx_dataset,
                                    load_image_dataset, read_idx, write_idx)
+from distmatch.data.paths import DATA_ENV
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])
@@ -121,6 +123,7 @@ def test_missing_file_names_file_dir_and_source(tmp_path):
     msg = str(info.value)
     assert IDX_FILES["test_labels"] in msg and str(tmp_path) in msg and "mnist" in msg.lower()
     assert "ossci-datasets" in msg and "\n" not in msg
+    assert f"distmatch data fetch mnist --to {tmp_path}" in msg
 
 
 def test_missing_fashion_points_to_zalando(tmp_path):
@@ -142,12 +145,13 @@ def test_wrong_image_shape(tmp_path):
         load_idx_dataset("mnist", tmp_path)
 
 
-def test_unknown_names(tmp_path):
+def test_unknown_names(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "empty"))
     with pytest.raises(DataError, match="unknown"):
         load_idx_dataset("cifar", tmp_path)
     with pytest.raises(DataError, match="unknown"):
         load_image_dataset("cifar")
-    with pytest.raises(DataError, match="data directory"):
+    with pytest.raises(DataError, match="distmatch data fetch mnist"):
         load_image_dataset("mnist")
 
 
@@ -171,5 +175,82 @@ def test_digits_split_is_deterministic():
 
 
 def test_registry_lists_all():
-    assert set(IMAGE_DATASETS) == {"digits", "mnist", "fashion-mnist"}
+    assert set(IMAGE_DATASETS) == {"digits", "mnist", "fashion-mnist", "mnist-5k"} == set(IMAGE_NAMES)
     assert all(isinstance(v, str) and "\n" not in v for v in IMAGE_DATASETS.values())
+
+
+# ----------------------------------------------------------------------------- default folder
+def test_default_dir_is_the_fetch_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    _fake_mnist(tmp_path / "fashion-mnist", gz=True)
+    for ds in (load_idx_dataset("fashion-mnist"), load_image_dataset("fashion-mnist"), get_dataset("fashion-mnist")):
+        assert ds.name == "fashion-mnist" and ds.train.shape == (12, 1, 28, 28)
+
+
+def test_default_dir_missing_says_fetch(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    _fake_mnist(tmp_path)  # files in the root, not in root/mnist: not looked at without --data-dir
+    with pytest.raises(DataError) as info:
+        get_dataset("mnist")
+    msg = str(info.value)
+    assert "\n" not in msg and str(tmp_path / "mnist") in msg and "no --data-dir" in msg
+    assert "run `distmatch data fetch mnist`" in msg and IDX_FILES["train_images"] in msg
+
+
+def test_run_without_data_dir_is_one_line_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from distmatch.cli import cli
+
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "none"))
+    result = CliRunner().invoke(cli, ["run", "--dataset", "mnist", "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and "distmatch data fetch mnist" in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+# ----------------------------------------------------------------------------- corrupt .gz IDX files
+def _gz_variants(raw: bytes) -> dict[str, bytes]:
+    """Broken .gz versions of a valid IDX payload ``raw``."""
+    good = gzip.compress(raw, mtime=0)
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0xFF
+    flipped[len(good) // 2 + 1] ^= 0x55
+    return {"truncated": good[: len(good) // 2],
+            "bitflip": bytes(flipped),
+            "badblock": good[:10] + b"\xff" + good[11:],  # reserved deflate block type: zlib.error
+            "crc": good[:-8] + b"\x00" * 8,
+            "badmagic": gzip.compress(b"\x00\x01" + raw[2:]),
+            "short": gzip.compress(raw[:-10]),
+            "long": gzip.compress(raw + b"\x00" * 3),
+            "empty": gzip.compress(b"")}
+
+
+@pytest.mark.parametrize("kind", ["truncated", "bitflip", "badblock", "crc", "badmagic", "short", "long", "empty"])
+def test_corrupt_gz_idx_is_one_line_data_error(tmp_path, kind):
+    write_idx(tmp_path / "ok", np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28))
+    path = tmp_path / f"{kind}-idx3-ubyte.gz"
+    path.write_bytes(_gz_variants((tmp_path / "ok").read_bytes())[kind])
+    with pytest.raises(DataError) as info:
+        read_idx(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["truncated", "badblock", "badmagic", "short"])
+def test_corrupt_train_images_through_loader_and_cli(tmp_path, monkeypatch, kind):
+    from click.testing import CliRunner
+
+    from distmatch.cli import cli
+
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    folder = tmp_path / "mnist"
+    _fake_mnist(folder, gz=True)
+    target = folder / (IDX_FILES["train_images"] + ".gz")
+    target.write_bytes(_gz_variants(gzip.decompress(target.read_bytes()))[kind])
+    with pytest.raises(DataError, match=IDX_FILES["train_images"]):
+        load_idx_dataset("mnist")
+    result = CliRunner().invoke(cli, ["run", "--dataset", "mnist", "--out", str(tmp_path / "run")])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    assert len(lines) == 1 and lines[0].startswith("Error:") and str(target) in lines[0]
