@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 from pathlib import Path
 
 import click
 import numpy as np
 
+from . import io
 from .config import RunConfig, median_heuristic_ladder, metric_bandwidths, resolve
 from .data import DataError, dataset_descriptions, get_dataset
+from .errors import describe_error
 from .noise import NOISE_KINDS
 from .objectives import OBJECTIVES
-
-POS_INT = click.IntRange(min=1)
-POS_FLOAT = click.FloatRange(min=0, min_open=True)
+from .settings import SETTINGS, click_range
 
 
 def float_list(ctx, param, value: str | None) -> list[float] | None:
@@ -27,8 +25,11 @@ def float_list(ctx, param, value: str | None) -> list[float] | None:
         vals = [float(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
+    low, high = SETTINGS["bandwidths"].low, SETTINGS["bandwidths"].high
     if not vals or any(not np.isfinite(v) or v <= 0 for v in vals):
         raise click.BadParameter(f"expected positive finite numbers, got {value!r}")
+    if any(not low <= v <= high for v in vals):
+        raise click.BadParameter(f"each value must lie in [{low:g}, {high:g}], got {value!r}")
     return vals
 
 
@@ -40,9 +41,27 @@ def load_dataset(name: str, data_dir: str | None, seed: int = 0):
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class ErrorBoundary(click.Group):
+    """The one error boundary: any error a command did not turn into a click error itself (OS
+    errors, decoding errors, malformed files, bad settings) becomes one line and exit code 1;
+    ``distmatch --debug ...`` shows the traceback instead."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(describe_error(exc)) from None
+
+
+@click.group(cls=ErrorBoundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="distmatch")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error instead of one line.")
+def cli(debug: bool) -> None:
     """Train and compare generative distribution-matching objectives on one shared footing."""
 
 
@@ -51,81 +70,66 @@ def cli() -> None:
               help="Training objective (see `distmatch list`).")
 @click.option("--dataset", default="8gaussians", show_default=True,
               help="Toy name, image name, or a .npy/.csv file of points (rows = points).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for all randomness.")
-@click.option("--steps", type=POS_INT, help="Total generator steps (default per objective; resume counts from 0).")
-@click.option("--batch-size", type=POS_INT, help="Batch size for real and generated batches.")
+@click.option("--seed", type=click_range("seed"), default=0, show_default=True, help="Seed for all randomness.")
+@click.option("--steps", type=click_range("steps"), help="Total generator steps (default per objective; resume counts from 0).")
+@click.option("--batch-size", type=click_range("batch_size"), help="Batch size for real and generated batches.")
 @click.option("--noise", type=click.Choice(NOISE_KINDS), default="gaussian", show_default=True,
               help="Noise distribution: uniform on [-1, 1] or standard normal.")
-@click.option("--noise-dim", type=POS_INT, help="Noise dimension [points: the data dimension, images: 32].")
+@click.option("--noise-dim", type=click_range("noise_dim"), help="Noise dimension [points: the data dimension, images: 32].")
 @click.option("--model", type=click.Choice(["mlp", "dcgan"]), help="Model family [points: mlp, images: dcgan].")
-@click.option("--width", type=POS_INT,
+@click.option("--width", type=click_range("width"),
               help="Hidden units (MLP) or base channels (DCGAN) [toy: 128; images: 32 for 8x8, 64 for 28x28, mlp 256].")
-@click.option("--depth", type=POS_INT, help="Hidden layers of the MLPs [3].")
+@click.option("--depth", type=click_range("depth"), help="Hidden layers of the MLPs [3].")
 @click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), help="Optimiser [from the objective's paper].")
-@click.option("--lr", type=POS_FLOAT, help="Generator learning rate [from the objective's paper].")
-@click.option("--critic-lr", type=POS_FLOAT, help="Critic learning rate [= --lr].")
-@click.option("--critic-steps", type=POS_INT, help="Critic updates per generator update [paper value].")
+@click.option("--lr", type=click_range("lr"), help="Generator learning rate [from the objective's paper].")
+@click.option("--critic-lr", type=click_range("critic_lr"), help="Critic learning rate [= --lr].")
+@click.option("--critic-steps", type=click_range("critic_steps"), help="Critic updates per generator update [paper value].")
 @click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]),
               help="Learning-rate schedule [mmd: cosine decay to 0; others: constant].")
-@click.option("--clip", type=POS_FLOAT, default=0.01, show_default=True, help="wgan-clip weight clip c.")
-@click.option("--gp-weight", type=click.FloatRange(min=0), help="wgan-gp penalty weight λ [toy: 0.1, images: 10].")
+@click.option("--clip", type=click_range("clip"), default=0.01, show_default=True, help="wgan-clip weight clip c.")
+@click.option("--gp-weight", type=click_range("gp_weight"), help="wgan-gp penalty weight λ [toy: 0.1, images: 10].")
 @click.option("--bandwidths", callback=float_list, help="mmd: comma-separated Gaussian σ's [median heuristic ladder].")
-@click.option("--blur", type=POS_FLOAT, default=0.05, show_default=True,
+@click.option("--blur", type=click_range("blur"), default=0.05, show_default=True,
               help="sinkhorn: entropic blur (eps = blur^2, in data units).")
-@click.option("--eval-every", type=POS_INT, help="Evaluate and log every N steps [250].")
-@click.option("--checkpoint-every", type=POS_INT, help="Checkpoint every N steps [= --eval-every].")
-@click.option("--eval-samples", type=POS_INT, default=2500, show_default=True, help="Samples per evaluation.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Folder holding MNIST/Fashion-MNIST IDX files.")
+@click.option("--eval-every", type=click_range("eval_every"), help="Evaluate and log every N steps [250].")
+@click.option("--checkpoint-every", type=click_range("checkpoint_every"), help="Checkpoint every N steps [= --eval-every].")
+@click.option("--eval-samples", type=click_range("eval_samples"), default=2500, show_default=True, help="Samples per evaluation.")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Folder holding MNIST/Fashion-MNIST IDX files [$DISTMATCH_DATA/<name>, "
+                   "default ~/.cache/distmatch/data/<name>; see `distmatch data fetch`].")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where to train; auto picks CUDA when present.")
-@click.option("--threads", type=click.IntRange(min=0),
+@click.option("--threads", type=click_range("threads"),
               help="Torch CPU threads [toy and images up to 16x16: 1 (fastest); larger images: 0 = all].")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory [runs/<objective>-<dataset>-s<seed>].")
 @click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint.")
-@click.option("--overwrite", is_flag=True, help="Delete an existing run directory first.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the run in --out (only a directory that holds a distmatch run, only its own files).")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def run(out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) -> None:
     """Train a generator and write samples, metrics, checkpoint and figures to a run directory."""
-    from .train import Trainer, TrainingDiverged
+    from .data.identity import dataset_label
+    from .rundir import RunComplete, RunDir
+    from .train import Trainer
 
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite contradict each other: give one of them")
     dataset = load_dataset(options["dataset"], options["data_dir"], options["seed"])
-    try:
-        cfg = resolve(RunConfig(**options), dataset)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    out_dir = Path(out or f"runs/{cfg.objective}-{Path(cfg.dataset).stem}-s{cfg.seed}")
-    prepare_run_dir(out_dir, cfg, resume, overwrite)
-    try:
-        trainer = Trainer(cfg, dataset, out_dir, quiet=quiet)
-        resumed = resume and trainer.resume()
+    cfg = resolve(RunConfig(**options), dataset)
+    rundir = RunDir(out or f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
+    mode = "resume" if resume else "overwrite" if overwrite else "new"
+    with rundir.session(cfg, mode, on_stale=lambda msg: click.echo(msg, err=True)):
+        trainer = Trainer(cfg, dataset, rundir.path, quiet=quiet)
+        try:
+            resumed = resume and trainer.resume()
+        except RunComplete as done:
+            click.echo(str(done), err=True)
+            return
         if resumed and not quiet:
-            click.echo(f"resuming {out_dir} from step {trainer.step}", err=True)
+            click.echo(f"resuming {rundir.path} from step {trainer.step}", err=True)
         summary = trainer.fit()
-    except TrainingDiverged as exc:
-        raise click.ClickException(str(exc)) from None
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
     if not quiet:
-        click.echo(format_summary(summary, out_dir))
-
-
-def prepare_run_dir(out_dir: Path, cfg: RunConfig, resume: bool, overwrite: bool) -> None:
-    """Refuse to clobber or to resume under a different config; clear it with --overwrite."""
-    config_path = out_dir / "config.json"
-    if overwrite and out_dir.exists():
-        shutil.rmtree(out_dir)
-    elif resume and config_path.exists():
-        diff = RunConfig.load(config_path).differences(cfg)
-        if diff:
-            old = RunConfig.load(config_path)
-            detail = ", ".join(f"{k}: {getattr(old, k)!r} -> {getattr(cfg, k)!r}" for k in diff[:4])
-            raise click.ClickException(f"cannot resume {out_dir}: its config differs ({detail}); "
-                                       "use the same options or a new --out")
-    elif resume:
-        raise click.ClickException(f"cannot resume {out_dir}: no config.json there (start without --resume)")
-    elif config_path.exists():
-        raise click.ClickException(f"{out_dir} already holds a run; use --resume to continue it, "
-                                   "--overwrite to replace it, or --out for a new directory")
+        click.echo(format_summary(summary, rundir.path))
 
 
 def format_summary(summary: dict, out_dir: Path) -> str:
@@ -168,33 +172,37 @@ def list_cmd() -> None:
 
 
 def check_run_dir(run_dir: str) -> Path:
-    """A run directory with config.json, else a one-line error."""
-    path = Path(run_dir)
-    if not (path / "config.json").exists():
-        raise click.ClickException(f"{path} is not a run directory (no config.json)")
-    return path
+    """A run directory whose config.json is valid, else a one-line error."""
+    from .rundir import RunDir
+
+    RunDir(run_dir).read_config()
+    return Path(run_dir)
 
 
 @cli.command(name="eval")
 @click.argument("run_dir")
 def eval_cmd(run_dir: str) -> None:
     """Recompute all metrics of a run directory from its samples.npy and update summary.json."""
-    from . import io
+    from .data.identity import dataset_identity
     from .metrics import evaluate
+    from .rundir import RunDir
 
-    path = check_run_dir(run_dir)
-    if not (path / "samples.npy").exists():
-        raise click.ClickException(f"{path} has no samples.npy (the run has not finished)")
-    cfg = RunConfig.load(path / "config.json")
+    rundir = RunDir(run_dir)
+    cfg = rundir.read_config()
+    summary = rundir.read_summary() or {}
+    samples = rundir.read_samples()
     dataset = load_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
-    samples = np.load(path / "samples.npy")
+    if cfg.dataset_id is not None and dataset_identity(dataset) != cfg.dataset_id:
+        raise click.ClickException(f"{cfg.dataset} is not the data {run_dir} was trained on (its content changed); "
+                                   "metrics against other data would be wrong")
+    if samples.shape[1:] != tuple(dataset.shape):
+        raise click.ClickException(f"{rundir.samples}: samples of shape {samples.shape[1:]} do not match the data's "
+                                   f"{tuple(dataset.shape)}")
     metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
                        full=True)
-    summary_path = path / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     summary["metrics"] = metrics
-    io.save_json(summary, summary_path)
-    click.echo(json.dumps({k: v for k, v in metrics.items() if not k.startswith("time_")}, indent=2))
+    io.save_json(summary, rundir.summary)
+    click.echo(io.dumps({k: v for k, v in metrics.items() if not k.startswith("time_")}))
 
 
 @cli.command(name="plot")
@@ -217,8 +225,8 @@ def plot_cmd(run_dir: str) -> None:
 @click.argument("x_file")
 @click.argument("y_file")
 @click.option("--bandwidths", callback=float_list, help="MMD Gaussian σ's [median heuristic ladder of the pooled data].")
-@click.option("--blur", type=POS_FLOAT, default=0.01, show_default=True, help="Sinkhorn blur (ε = blur²).")
-@click.option("--max-exact", type=POS_INT, default=1500, show_default=True,
+@click.option("--blur", type=click_range("blur"), default=0.01, show_default=True, help="Sinkhorn blur (ε = blur²).")
+@click.option("--max-exact", type=click.IntRange(2, 10_000), default=1500, show_default=True,
               help="Subsample size for exact W1/W2 (POT emd2 needs O(N²) memory).")
 def distance_cmd(x_file: str, y_file: str, bandwidths: list[float] | None, blur: float, max_exact: int) -> None:
     """MMD² (unbiased), Sinkhorn divergence and exact W1/W2 between two .npy/.csv point sets."""
@@ -235,15 +243,16 @@ def distance_cmd(x_file: str, y_file: str, bandwidths: list[float] | None, blur:
     out = {"n_x": len(x), "n_y": len(y), "mmd2_unbiased": mmd_unbiased(x, y, bandwidths),
            "bandwidths": bandwidths, "sinkhorn": sinkhorn_divergence(x, y, blur=blur), "blur": blur,
            "w1": exact_wasserstein(x, y, 1, max_exact), "w2": exact_wasserstein(x, y, 2, max_exact)}
-    click.echo(json.dumps(out, indent=2))
+    click.echo(io.dumps(out))
 
 
 def _register_commands() -> None:
     """Commands that live in their own modules."""
+    from .data.cli import data
     from .diagnostics.cli import diagnose
     from .sweep_cli import sweep, table
 
-    for command in (sweep, table, diagnose):
+    for command in (sweep, table, diagnose, data):
         cli.add_command(command)
 
 
@@ -251,7 +260,7 @@ _register_commands()
 
 
 def main() -> None:
-    """Entry point: click errors become one-line messages with a non-zero exit code."""
+    """Entry point: errors become one-line messages with a non-zero exit code (see ErrorBoundary)."""
     cli(prog_name="distmatch")
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import io, settings
 from .data import Dataset
 from .kernels.mmd import median_bandwidth
-from .objectives import objective_class
+from .objectives import OBJECTIVES, objective_class
 
 # Settings that may change between an interrupted run and its resumption.
 RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads")
@@ -103,27 +104,55 @@ class RunConfig:
     data_dir: str | None = None
     device: str = "auto"
     threads: int | None = None  # torch CPU threads; 1 is fastest for small MLPs, 0 = torch's default
+    dataset_id: str | None = None  # full identity of the data (see distmatch.data.identity), set by resolve
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
+    def validate(self) -> "RunConfig":
+        """Check every setting's type and range (None = default still allowed); normalise in place."""
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                if not isinstance(self.extra, dict):
+                    raise settings.SettingError(f"extra: expected a mapping, got {self.extra!r}")
+                continue
+            setattr(self, f.name, settings.check(f.name, getattr(self, f.name)))
+        if self.objective not in OBJECTIVES:
+            raise settings.SettingError(f"objective: unknown objective {self.objective!r}; "
+                                        f"choose one of {', '.join(OBJECTIVES)}")
+        return self
+
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
+        """Build and validate; unknown keys are refused (a typo must not become a default)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        cfg = cls(**{k: v for k, v in d.items() if k in names})
-        if cfg.betas is not None:
-            cfg.betas = tuple(cfg.betas)
-        return cfg
+        unknown = sorted(k for k in d if k not in names)
+        if unknown:
+            raise settings.SettingError(f"unknown setting {unknown[0]!r}")
+        return cls(**d).validate()
+
+    @classmethod
+    def from_stored(cls, d: object, path: str | Path) -> "RunConfig":
+        """Settings read back from a run's file; FileFormatError naming ``path`` when malformed."""
+        if not isinstance(d, dict) or any(k not in d for k in ("objective", "dataset", "seed")):
+            raise io.FileFormatError(f"{path}: not a distmatch config (needs objective, dataset and seed)")
+        try:
+            return cls.from_dict(d)
+        except (settings.SettingError, TypeError) as exc:
+            raise io.FileFormatError(f"{path}: bad setting ({exc})") from None
 
     @classmethod
     def load(cls, path: str | Path) -> "RunConfig":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        return cls.from_stored(io.read_json(path), path)
 
     def differences(self, other: "RunConfig") -> list[str]:
-        """Names of settings that differ, ignoring those that may change on resume."""
+        """Names of settings that differ, ignoring those that may change on resume. The dataset's
+        spelling (``./a.npy`` vs ``a.npy``) does not count when both identities are known and equal."""
         a, b = dataclasses.asdict(self), dataclasses.asdict(other)
-        return [k for k in a if k not in RUNTIME_FIELDS and _norm(a[k]) != _norm(b[k])]
+        same_data = a["dataset_id"] is not None and a["dataset_id"] == b["dataset_id"]
+        return [k for k in a if k not in RUNTIME_FIELDS and not (k == "dataset" and same_data)
+                and _norm(a[k]) != _norm(b[k])]
 
 
 def _norm(v):
@@ -158,8 +187,10 @@ def lr_factor(schedule: str, step: int, total: int) -> float:
 
 
 def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
-    """Fill every ``None`` with the default for this objective and dataset kind."""
-    cfg = dataclasses.replace(cfg)
+    """Validate, then fill every ``None`` with the default for this objective and dataset kind."""
+    from .data.identity import dataset_identity
+
+    cfg = dataclasses.replace(cfg).validate()
     kind = dataset.kind if dataset.kind in KIND_DEFAULTS else "points"
     if kind == "image":
         image_defaults(cfg, dataset)
@@ -168,10 +199,10 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
         if getattr(cfg, key) is None:
             setattr(cfg, key, value)
     defaults = objective_class(cfg.objective).defaults
-    cfg.optimizer = cfg.optimizer or defaults.optimizer
-    cfg.lr = cfg.lr or defaults.lr
-    cfg.critic_lr = cfg.critic_lr or cfg.lr
-    cfg.betas = tuple(cfg.betas) if cfg.betas else defaults.betas
+    cfg.optimizer = defaults.optimizer if cfg.optimizer is None else cfg.optimizer
+    cfg.lr = defaults.lr if cfg.lr is None else cfg.lr
+    cfg.critic_lr = cfg.lr if cfg.critic_lr is None else cfg.critic_lr
+    cfg.betas = defaults.betas if cfg.betas is None else tuple(cfg.betas)
     cfg.critic_steps = defaults.critic_steps if cfg.critic_steps is None else cfg.critic_steps
     cfg.lr_schedule = cfg.lr_schedule or defaults.lr_schedule
     if cfg.lr_schedule not in LR_SCHEDULES:
@@ -181,7 +212,7 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     if cfg.model is None:
         from .models import default_model
         cfg.model = default_model(dataset.kind)
-    cfg.checkpoint_every = cfg.checkpoint_every or cfg.eval_every
+    cfg.checkpoint_every = cfg.eval_every if cfg.checkpoint_every is None else cfg.checkpoint_every
     if cfg.noise_dim is None:  # images: KIND_DEFAULTS; points: the data's dimension
         cfg.noise_dim = dataset.dim
     if cfg.bandwidths is None and cfg.objective == "mmd":
@@ -194,4 +225,5 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
             cfg.bandwidth_source = "median heuristic / 2^k, k=0..6"
     elif cfg.bandwidths is not None and not cfg.bandwidth_source:
         cfg.bandwidth_source = "user"
-    return cfg
+    cfg.dataset_id = dataset_identity(dataset)
+    return cfg.validate()

@@ -1,10 +1,13 @@
-"""Atomic file writes and run-directory helpers: a crash never leaves a half-written file."""
+"""Atomic file writes and guarded reads: a crash never leaves a half-written file, and a broken or
+hostile file gives a :class:`FileFormatError` naming the file, never a traceback or executed code."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
+import zipfile
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -28,14 +31,23 @@ def _atomic(path: Path, write: Callable[[str], None]) -> None:
         raise
 
 
+class FileFormatError(ValueError):
+    """A file the program reads is missing, unreadable or malformed; the message names it."""
+
+
 def save_torch(obj: Any, path: Path) -> None:
     """``torch.save`` via a temp file and rename."""
     _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
+def dumps(obj: Any, indent: int | None = 2) -> str:
+    """Strict JSON text (NaN and infinities written as null, which every JSON parser accepts)."""
+    return json.dumps(_clean(obj), indent=indent, sort_keys=True, allow_nan=False)
+
+
 def save_json(obj: Any, path: Path) -> None:
-    """Write indented JSON atomically (NaN written as null)."""
-    text = json.dumps(_clean(obj), indent=2, sort_keys=True)
+    """Write indented strict JSON atomically."""
+    text = dumps(obj)
     _atomic(path, lambda tmp: Path(tmp).write_text(text + "\n"))
 
 
@@ -49,8 +61,10 @@ def save_npy(arr: np.ndarray, path: Path) -> None:
 
 def _clean(obj: Any) -> Any:
     """Replace NaN/inf floats by None so the JSON is standard."""
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -59,26 +73,93 @@ def _clean(obj: Any) -> Any:
 
 
 def append_jsonl(record: dict, path: Path) -> None:
-    """Append one JSON object per line, flushed to disk."""
+    """Append one strict JSON object per line, flushed to disk."""
     with open(path, "a") as fh:
-        fh.write(json.dumps(_clean(record), sort_keys=True) + "\n")
+        fh.write(dumps(record, indent=None) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 
 
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a leading byte-order mark dropped); FileFormatError if it is not UTF-8."""
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
+
+
+def read_json(path: Path, expect: type = dict) -> Any:
+    """Parse a JSON file whose top level must be ``expect``; FileFormatError otherwise."""
+    try:
+        value = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, expect):
+        raise FileFormatError(f"{path}: expected a JSON {_json_kind(expect)}, got {_json_kind(type(value))}")
+    return value
+
+
+def _json_kind(t: type) -> str:
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(t, t.__name__)
+
+
 def read_jsonl(path: Path) -> list[dict]:
-    """All records of a JSONL file ([] when it does not exist)."""
+    """All records of a JSONL file ([] when it does not exist); FileFormatError names a bad line."""
     path = Path(path)
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for i, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(f"{path}: line {i} is not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise FileFormatError(f"{path}: line {i} is not a JSON object")
+        records.append(record)
+    return records
 
 
 def truncate_jsonl(path: Path, max_step: int) -> None:
     """Keep only records with ``step <= max_step`` (used when resuming from a checkpoint)."""
-    kept = [r for r in read_jsonl(path) if r.get("step", 0) <= max_step]
-    text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in kept)
+    kept = [r for r in read_jsonl(path) if isinstance(r.get("step"), int) and r["step"] <= max_step]
+    text = "".join(dumps(r, indent=None) + "\n" for r in kept)
     _atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """A plain numeric ``.npy`` array; never unpickles. FileFormatError for anything else."""
+    path = Path(path)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            raise
+        raise FileFormatError(f"{path}: not a readable .npy array ({_first_line(exc)})") from None
+    if not isinstance(arr, np.ndarray):  # an .npz archive named .npy
+        arr.close()
+        raise FileFormatError(f"{path}: is an .npz archive, not a single .npy array; save one array with np.save")
+    return arr
+
+
+def load_checkpoint(path: Path, device: Any = "cpu") -> dict:
+    """``torch.load(weights_only=True)``: tensors and plain containers only, so no code can run."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError,
+            AttributeError, TypeError, IndexError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"{path}: not a distmatch checkpoint or corrupt ({_first_line(exc)})") from None
+    if not isinstance(state, dict):
+        raise FileFormatError(f"{path}: not a distmatch checkpoint (top level is {type(state).__name__})")
+    return state
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def git_commit() -> str | None:

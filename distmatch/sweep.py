@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import multiprocessing as mp
 import os
 import platform
@@ -21,14 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import io
+from . import io, settings
 from .config import RunConfig
 from .objectives import OBJECTIVES
+from .rundir import RunDir, exclusive_lock
 
 MANIFEST = "manifest.json"
+SWEEP_LOCK = ".distmatch-sweep.lock"
 SPEC_KEYS = ("objectives", "datasets", "seeds", "steps", "run_options")
-# RunConfig fields a spec may not set: they are the grid axes or belong to the sweep itself.
-RESERVED_OPTIONS = ("objective", "dataset", "seed", "threads", "device", "extra")
+# RunConfig fields a spec may not set: they are the grid axes, belong to the sweep, or are derived.
+RESERVED_OPTIONS = ("objective", "dataset", "seed", "threads", "device", "extra", "dataset_id",
+                    "bandwidth_source")
 
 
 class SpecError(ValueError):
@@ -44,13 +46,14 @@ class SweepSpec:
     datasets: list[str]
     seeds: list[int]
     run_options: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # dataset -> directory name (see dataset_label)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def runs(self) -> list["RunSpec"]:
         """Every run of the grid, objective-major (so a partial sweep covers objectives evenly per seed)."""
-        return [RunSpec(o, d, s, dict(self.run_options))
+        return [RunSpec(o, d, s, dict(self.run_options), self.labels.get(d, ""))
                 for s in self.seeds for d in self.datasets for o in self.objectives]
 
 
@@ -62,67 +65,69 @@ class RunSpec:
     dataset: str
     seed: int
     options: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # the dataset's directory name; "" = the dataset string itself
 
     @property
     def key(self) -> str:
-        return f"{self.objective}/{dataset_dirname(self.dataset)}/s{self.seed}"
+        return f"{self.objective}/{self.label or self.dataset}/s{self.seed}"
 
     def directory(self, out: Path) -> Path:
         return Path(out) / self.key
 
 
-def dataset_dirname(dataset: str) -> str:
-    """Directory name of a dataset: its name, or a point file's stem."""
-    return Path(dataset).stem if Path(dataset).suffix else dataset
-
-
-def parse_list(value: str | Iterable, what: str) -> list[str]:
-    """'a,b' or ['a', 'b'] -> ['a', 'b'] (non-empty, no duplicates)."""
-    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+def parse_list(value: Any, what: str) -> list[str]:
+    """'a,b' or ['a', 'b'] -> ['a', 'b'] (non-empty, no duplicates); anything else is a SpecError."""
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value]
+    else:
+        raise SpecError(f"{what}: expected a list of names or a comma-separated string, got {value!r}")
     items = [v for v in items if v]
     if not items:
         raise SpecError(f"{what}: expected a non-empty list, got {value!r}")
     return list(dict.fromkeys(items))
 
 
-def parse_seeds(value: str | int | Iterable) -> list[int]:
-    """Seeds from '0-9', '0,3,5', '0-4,7', an int, or a list of ints (all >= 0)."""
-    if isinstance(value, bool):
-        raise SpecError(f"seeds: expected e.g. '0-9', '0,3,5' or a list of integers, got {value!r}")
-    if isinstance(value, int):
+SEEDS_HELP = (f"expected e.g. '0-9', '0,3,5' or a list of integers (0 to {settings.MAX_SEED}, "
+              f"at most {settings.MAX_SEEDS:,} seeds)")
+
+
+def parse_seeds(value: Any) -> list[int]:
+    """Seeds from '0-9', '0,3,5', '0-4,7', an int, or a list of ints (0 <= seed <= MAX_SEED)."""
+    if isinstance(value, int) and not isinstance(value, bool):
         parts: list = [value]
     elif isinstance(value, str):
         parts = [p.strip() for p in value.split(",") if p.strip()]
-    else:
+    elif isinstance(value, (list, tuple)):
         parts = list(value)
-    seeds: list[int] = []
+    else:
+        raise SpecError(f"seeds: {SEEDS_HELP}, got {value!r}")
+    seeds: dict[int, None] = {}
     for part in parts:
-        seeds.extend(_seed_part(part, value))
+        lo, hi = _seed_part(part, value)
+        if hi - lo + 1 + len(seeds) > settings.MAX_SEEDS:
+            raise SpecError(f"seeds: {value!r} gives more than {settings.MAX_SEEDS:,} seeds")
+        seeds.update(dict.fromkeys(range(lo, hi + 1)))
     if not seeds:
-        raise SpecError(f"seeds: expected e.g. '0-9', '0,3,5' or a list of integers, got {value!r}")
-    return list(dict.fromkeys(seeds))
+        raise SpecError(f"seeds: {SEEDS_HELP}, got {value!r}")
+    return list(seeds)
 
 
-def _seed_part(part: Any, whole: Any) -> list[int]:
-    bad = SpecError(f"seeds: bad seed or range {part!r} in {whole!r}; expected e.g. '0-9', '0,3,5' "
-                    "(integers >= 0, ranges low-high inclusive)")
-    if isinstance(part, int) and not isinstance(part, bool):
-        if part < 0:
-            raise bad
-        return [part]
-    text = str(part)
+def _seed_part(part: Any, whole: Any) -> tuple[int, int]:
+    """(low, high) of one seed or inclusive range."""
+    bad = SpecError(f"seeds: bad seed or range {part!r} in {whole!r}; {SEEDS_HELP}")
+    if isinstance(part, bool) or not isinstance(part, (int, str)):
+        raise bad
+    text = str(part).strip()
+    lo_text, sep, hi_text = text.partition("-")
     try:
-        if "-" in text:
-            lo, hi = (int(x) for x in text.split("-"))
-            if lo > hi:
-                raise bad
-            return list(range(lo, hi + 1))
-        n = int(text)
+        lo, hi = (int(lo_text), int(hi_text)) if sep else (int(text), int(text))
     except ValueError:
         raise bad from None
-    if n < 0:
+    if not 0 <= lo <= hi <= settings.MAX_SEED:
         raise bad
-    return [n]
+    return lo, hi
 
 
 def check_objectives(names: list[str]) -> list[str]:
@@ -132,51 +137,33 @@ def check_objectives(names: list[str]) -> list[str]:
     return names
 
 
-def check_datasets(names: list[str]) -> list[str]:
-    from .data import DataError, get_dataset
+def check_datasets(names: list[str], data_dir: str | None = None) -> dict[str, str]:
+    """Load every dataset once; return its directory label (two names for the same data refused)."""
+    from .data import get_dataset
+    from .data.identity import dataset_identity, dataset_label
+
+    labels: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for name in names:
         try:
-            get_dataset(name)
-        except DataError as exc:
-            raise SpecError(str(exc)) from None
-        except Exception as exc:  # unreadable file etc.
+            identity = dataset_identity(get_dataset(name, data_dir))
+        except (ValueError, OSError) as exc:  # DataError, unreadable file
             raise SpecError(f"dataset {name!r}: {exc}") from None
-    return names
-
-
-# Coercion of '--set key=value' strings by the RunConfig field's annotation.
-def _field_types() -> dict[str, str]:
-    return {f.name: str(f.type) for f in dataclasses.fields(RunConfig)}
+        if identity in seen:
+            raise SpecError(f"datasets {seen[identity]!r} and {name!r} are the same data; list it once")
+        seen[identity], labels[name] = name, dataset_label(identity)
+    return labels
 
 
 def coerce_option(key: str, value: Any) -> Any:
-    """Check ``key`` is a RunConfig field a sweep may set and convert ``value`` to its type."""
-    types = _field_types()
-    if key not in types or key in RESERVED_OPTIONS:
-        allowed = ", ".join(k for k in types if k not in RESERVED_OPTIONS)
+    """Check ``key`` is a RunConfig field a sweep may set and validate ``value`` (see settings.py)."""
+    if key not in settings.SETTINGS or key in RESERVED_OPTIONS:
+        allowed = ", ".join(k for k in settings.SETTINGS if k not in RESERVED_OPTIONS)
         raise SpecError(f"unknown run option {key!r}; accepted: {allowed}")
-    kind = types[key]
-    if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-        if "None" not in kind:
-            raise SpecError(f"run option {key}: may not be empty")
-        return None
     try:
-        if kind.startswith("int"):
-            return _to_int(value)
-        if kind.startswith("float"):
-            return float(value)
-        if kind.startswith("list") or kind.startswith("tuple"):
-            items = value.split(",") if isinstance(value, str) else list(value)
-            return [float(v) for v in items]
-        return str(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"run option {key}: cannot read {value!r} as {kind}") from None
-
-
-def _to_int(value: Any) -> int:
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(value)
-    return int(value)
+        return settings.coerce(key, value)
+    except settings.SettingError as exc:
+        raise SpecError(f"run option {exc}") from None
 
 
 def parse_sets(pairs: Iterable[str]) -> dict[str, Any]:
@@ -194,13 +181,12 @@ def parse_sets(pairs: Iterable[str]) -> dict[str, Any]:
 def build_spec(objectives: Any, datasets: Any, seeds: Any, run_options: dict | None = None,
                check_data: bool = True) -> SweepSpec:
     """Validate and normalise a spec; raises :class:`SpecError` with a one-line message."""
-    opts = {k.replace("-", "_"): v for k, v in (run_options or {}).items()}
+    opts = {str(k).replace("-", "_"): v for k, v in (run_options or {}).items()}
     opts = {k: coerce_option(k, v) for k, v in opts.items()}
     objs = check_objectives(parse_list(objectives, "objectives"))
     dsets = parse_list(datasets, "datasets")
-    if check_data:
-        check_datasets(dsets)
-    return SweepSpec(objs, dsets, parse_seeds(seeds), opts)
+    labels = check_datasets(dsets, opts.get("data_dir")) if check_data else {}
+    return SweepSpec(objs, dsets, parse_seeds(seeds), opts, labels)
 
 
 def load_spec_file(path: str | Path) -> SweepSpec:
@@ -224,9 +210,12 @@ def load_spec_file(path: str | Path) -> SweepSpec:
 
 
 def _read_spec_file(path: Path) -> Any:
-    if not path.exists():
-        raise SpecError(f"spec file {path} does not exist")
-    text = path.read_text()
+    if not path.is_file():
+        raise SpecError(f"spec file {path} does not exist or is not a file")
+    try:
+        text = io.read_text(path)
+    except io.FileFormatError as exc:
+        raise SpecError(str(exc)) from None
     if path.suffix == ".toml":
         try:
             return tomllib.loads(text)
@@ -242,22 +231,24 @@ def _read_spec_file(path: Path) -> Any:
 
 
 # --------------------------------------------------------------------------- one run (in a worker)
+def _summary(run_dir: Path) -> dict:
+    """summary.json of a run ({} when absent or unreadable: the run is then trained or resumed)."""
+    try:
+        return RunDir(run_dir).read_summary() or {}
+    except (OSError, ValueError):
+        return {}
+
+
 def completed_summary(run_dir: Path) -> dict | None:
     """The run's summary.json if it says completed, else None."""
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
+    summary = _summary(run_dir)
     return summary if summary.get("status") == "completed" else None
 
 
 def diverged_error(run_dir: Path) -> str | None:
     """The stored error of a run that diverged (summary.json status diverged), else None."""
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return summary.get("error", "diverged") if summary.get("status") == "diverged" else None
+    summary = _summary(run_dir)
+    return str(summary.get("error", "diverged")) if summary.get("status") == "diverged" else None
 
 
 def execute_run(run: RunSpec, out: str, threads: int) -> dict:
@@ -281,29 +272,17 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
     from .data import get_dataset
     from .train import Trainer
 
-    run_dir = run.directory(out)
+    rundir = RunDir(run.directory(out))
     dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
     cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, device="cpu",
                             **run.options), dataset)
     cfg.threads = cap_threads(cfg.threads, threads)
     torch.set_num_threads(cfg.threads)
-    check_resumable(run_dir, cfg)
-    trainer = Trainer(cfg, dataset, run_dir, quiet=True)
-    resumed_from = trainer.step if trainer.resume() else None
-    trainer.fit()
+    with rundir.session(cfg, "continue"):
+        trainer = Trainer(cfg, dataset, rundir.path, quiet=True)
+        resumed_from = trainer.step if trainer.resume() else None
+        trainer.fit()
     return {"status": "completed", "resumed_from": resumed_from}
-
-
-def check_resumable(run_dir: Path, cfg: RunConfig) -> None:
-    """Refuse to continue a run directory whose config.json differs from this spec's config."""
-    path = run_dir / "config.json"
-    if not path.exists():
-        return
-    old = RunConfig.load(path)
-    diff = old.differences(cfg)
-    if diff:
-        detail = ", ".join(f"{k}: {getattr(old, k)!r} -> {getattr(cfg, k)!r}" for k in diff[:3])
-        raise ValueError(f"{run_dir} holds a run with a different config ({detail}); use a new --out")
 
 
 def one_line_error(exc: BaseException) -> str:
@@ -319,14 +298,23 @@ def now() -> str:
 
 
 def read_manifest(out: Path) -> dict:
-    try:
-        return json.loads((Path(out) / MANIFEST).read_text())
-    except (OSError, ValueError):
+    """``<out>/manifest.json`` ({} when there is none); FileFormatError when it is malformed, so a
+    broken history is never silently replaced."""
+    path = Path(out) / MANIFEST
+    if not path.exists():
         return {}
+    data = io.read_json(path)
+    runs, sessions = data.get("runs", []), data.get("sessions", [])
+    if not (isinstance(runs, list) and all(isinstance(r, dict) and isinstance(r.get("key"), str) for r in runs)
+            and isinstance(sessions, list) and all(isinstance(x, dict) for x in sessions)):
+        raise io.FileFormatError(f"{path}: not a distmatch sweep manifest (runs/sessions malformed); "
+                                 "move it away to start a new history")
+    return data
 
 
 class Manifest:
-    """``<out>/manifest.json``: spec, run records and provenance, rewritten atomically on every change."""
+    """``<out>/manifest.json``: specs, run records, sessions and provenance, rewritten atomically on
+    every change. A new spec is merged in: earlier records, specs and sessions are always kept."""
 
     def __init__(self, out: Path, spec: SweepSpec, runs: list[RunSpec], settings: dict):
         import torch
@@ -334,11 +322,16 @@ class Manifest:
         import distmatch
         self.path = Path(out) / MANIFEST
         old = read_manifest(out)
-        old_runs = {r["key"]: r for r in old.get("runs", [])}
-        self.runs = {r.key: {**_run_identity(r), "status": "pending", "error": None, "wall_seconds": None,
-                             **_previous(old_runs.get(r.key))} for r in runs}
-        self.sessions = old.get("sessions", []) if old.get("spec") == spec.to_dict() else []
-        self.session = {"start": now(), "end": None, "wall_seconds": None, **settings}
+        self.runs = {r["key"]: r for r in old.get("runs", [])}
+        for r in runs:
+            self.runs[r.key] = {**_run_identity(r), "status": "pending", "error": None, "wall_seconds": None,
+                                **_previous(self.runs.get(r.key))}
+        self.keys = [r.key for r in runs]  # this spec's runs
+        specs = old.get("specs") or ([old["spec"]] if "spec" in old else [])
+        self.specs = specs + ([spec.to_dict()] if spec.to_dict() not in specs else [])
+        self.sessions = old.get("sessions", [])
+        self.session = {"start": now(), "end": None, "wall_seconds": None,
+                        "spec": self.specs.index(spec.to_dict()), **settings}
         self.data = {"spec": spec.to_dict(),
                      "provenance": {"commit": io.git_commit(), "distmatch": distmatch.__version__,
                                     "torch": torch.__version__, "python": platform.python_version(),
@@ -356,14 +349,18 @@ class Manifest:
         self.session["interrupted"] = interrupted
         self.write()
 
+    def counts(self, keys: Iterable[str] | None = None) -> dict[str, int]:
+        """completed / failed / pending over ``keys`` (default: this spec's runs)."""
+        records = [self.runs[k] for k in (self.keys if keys is None else keys)]
+        return {s: sum(r["status"] == s for r in records) for s in ("completed", "failed", "pending")}
+
     def write(self) -> None:
-        runs = list(self.runs.values())
         sessions = self.sessions + [self.session]
-        counts = {s: sum(r["status"] == s for r in runs) for s in ("completed", "failed", "pending")}
         self.data.update(
-            start=sessions[0]["start"], end=self.session["end"], counts=counts, sessions=sessions,
-            wall_seconds=round(sum(s["wall_seconds"] or 0 for s in sessions), 1),
-            runs=runs)
+            specs=self.specs, start=sessions[0]["start"], end=self.session["end"], counts=self.counts(),
+            counts_all=self.counts(self.runs), sessions=sessions,
+            wall_seconds=round(sum(s.get("wall_seconds") or 0 for s in sessions), 1),
+            runs=list(self.runs.values()))
         io.save_json(self.data, self.path)
 
 
@@ -372,10 +369,10 @@ def _run_identity(run: RunSpec) -> dict:
 
 
 def _previous(old: dict | None) -> dict:
-    """Keep an earlier session's wall time of a run (it is skipped now, not retrained)."""
+    """Keep an earlier session's record of a run (it is skipped now, not retrained)."""
     if not old:
         return {}
-    return {k: old[k] for k in ("wall_seconds", "resumed_from") if k in old}
+    return {k: old[k] for k in ("status", "error", "wall_seconds", "resumed_from") if k in old}
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -408,10 +405,16 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str =
     """Run every run of ``spec`` into ``out`` and return the manifest (also written to disk)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out / SWEEP_LOCK, f"sweep directory {out}"):
+        return _sweep_locked(spec, out, workers, backend, address, retry_failed, progress)
+
+
+def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, address: str | None,
+                  retry_failed: bool, progress: bool) -> dict:
     runs = spec.runs()
     threads = 1 if backend == "ray" else threads_per_worker(workers)
-    settings = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address}
-    manifest = Manifest(out, spec, runs, settings)
+    session = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address}
+    manifest = Manifest(out, spec, runs, session)
     done, todo = partition(runs, out, retry_failed)
     for key, record in done.items():
         manifest.runs[key].update(record)

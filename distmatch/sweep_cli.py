@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .sweep import SpecError, build_spec, load_spec_file, parse_sets, read_manifest, run_sweep
+from .sweep import MANIFEST, SpecError, build_spec, load_spec_file, parse_sets, read_manifest, run_sweep
 from .tables import DEFAULT_METRICS, TableError, build_table, render
 
 
@@ -66,7 +66,7 @@ def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, bac
         _require_ray()
     manifest = run_sweep(spec, out, workers=workers, backend=backend, address=address,
                          retry_failed=retry_failed, progress=not quiet)
-    _report(manifest, Path(out))
+    _report(manifest, Path(out), {r.key for r in spec.runs()})
 
 
 def _require_ray() -> None:
@@ -76,12 +76,12 @@ def _require_ray() -> None:
         raise click.ClickException("--backend ray needs ray: pip install 'distmatch[cluster]'") from None
 
 
-def _report(manifest: dict, out: Path) -> None:
-    """One line of counts, one line per failed run; exit code 1 if any failed."""
+def _report(manifest: dict, out: Path, keys: set[str]) -> None:
+    """One line of counts, one line per failed run of this spec; exit code 1 if any failed."""
     c = manifest["counts"]
     click.echo(f"{out}: {c['completed']} completed, {c['failed']} failed, {c['pending']} pending "
                f"in {manifest['sessions'][-1]['wall_seconds']:.0f} s (manifest: {out / 'manifest.json'})", err=True)
-    failed = [r for r in manifest["runs"] if r["status"] == "failed"]
+    failed = [r for r in manifest["runs"] if r["status"] == "failed" and r["key"] in keys]
     for r in failed:
         click.echo(f"  failed {r['key']}: {r['error']}", err=True)
     if failed:
@@ -118,7 +118,7 @@ def table(paths, metrics, fmt, published, output) -> None:
 
 def has_manifest(path: str | Path) -> bool:
     """True for a sweep directory (for ``distmatch plot``)."""
-    return bool(read_manifest(Path(path)))
+    return (Path(path) / MANIFEST).is_file() and bool(read_manifest(Path(path)))
 
 
 @click.group()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io as _io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,15 +86,38 @@ def find_run_dirs(paths: list[Path]) -> list[Path]:
 
 
 def load_run(run_dir: Path) -> dict:
-    """objective, dataset, seed, eval_samples, status and metrics of one run directory."""
-    cfg = json.loads((run_dir / "config.json").read_text())
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        summary = {}
-    return {"objective": cfg["objective"], "dataset": Path(cfg["dataset"]).stem if Path(cfg["dataset"]).suffix
-            else cfg["dataset"], "seed": cfg["seed"], "eval_samples": cfg.get("eval_samples"),
-            "status": summary.get("status", "unfinished"), "metrics": summary.get("metrics", {})}
+    """objective, dataset label and identity, seed, eval_samples, status and metrics of one run
+    directory; a malformed config.json or summary.json is an error naming the file."""
+    from .data.identity import dataset_label
+    from .rundir import RunDir
+
+    rundir = RunDir(run_dir)
+    cfg = rundir.read_config()
+    summary = rundir.read_summary() or {}
+    metrics = summary.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise TableError(f"{rundir.summary}: 'metrics' is not a JSON object")
+    identity = cfg.dataset_id or _legacy_identity(cfg.dataset)
+    return {"dir": Path(run_dir), "objective": cfg.objective, "dataset": dataset_label(identity),
+            "dataset_id": identity, "seed": cfg.seed, "eval_samples": cfg.eval_samples,
+            "status": summary.get("status", "unfinished"), "metrics": metrics}
+
+
+def _legacy_identity(dataset: str) -> str:
+    """Runs written before configs recorded the data's identity: a file's path, else the name."""
+    return str(Path(dataset).resolve()) if Path(dataset).suffix else dataset
+
+
+def check_unique(runs: list[dict]) -> None:
+    """A table counts each seed once: two run directories with the same objective, data and seed
+    (copies, or two sweeps) are refused rather than counted twice."""
+    seen: dict[tuple, Path] = {}
+    for r in runs:
+        key = (r["dataset_id"], r["objective"], r["seed"])
+        if key in seen:
+            raise TableError(f"{seen[key]} and {r['dir']} are both seed {r['seed']} of {r['objective']} on "
+                             f"{r['dataset']}; a table counts each seed once: pass one of them")
+        seen[key] = r["dir"]
 
 
 def aggregate(values: list[float | None]) -> Cell | None:
@@ -114,6 +136,7 @@ def build_table(paths: list[Path], metrics: list[str], published: bool = False) 
     runs = [load_run(d) for d in find_run_dirs(paths)]
     if not runs:
         raise TableError(f"no run directories (with config.json) under {', '.join(map(str, paths))}")
+    check_unique(runs)
     completed = [r for r in runs if r["status"] == "completed"]
     _check_metrics(metrics, completed)
     rows = [_our_row(ds, obj, runs, metrics) for ds, obj in _groups(runs)]
@@ -137,6 +160,11 @@ def _groups(runs: list[dict]) -> list[tuple[str, str]]:
     from .objectives import OBJECTIVES
     ds_order = {n: i for i, n in enumerate(TOY_DATASETS)}
     obj_order = {n: i for i, n in enumerate(list(OBJECTIVES) + ["sinkhorn"])}
+    labels = {}
+    for r in runs:
+        if labels.setdefault(r["dataset"], r["dataset_id"]) != r["dataset_id"]:
+            raise TableError(f"two different data sets share the name {r['dataset']!r} "
+                             f"({labels[r['dataset']]} and {r['dataset_id']}); tabulate them separately")
     pairs = {(r["dataset"], r["objective"]) for r in runs}
     return sorted(pairs, key=lambda p: (ds_order.get(p[0], 99), p[0], obj_order.get(p[1], 99), p[1]))
 
@@ -151,7 +179,7 @@ def _our_row(dataset: str, objective: str, runs: list[dict], metrics: list[str])
 
 
 def _with_published(rows: list[Row], metrics: list[str]) -> list[Row]:
-    """Insert the published rows after each dataset's own rows."""
+    """Insert the published rows after each built-in toy's own rows (never beside a user's file)."""
     out: list[Row] = []
     datasets = list(dict.fromkeys(r.dataset for r in rows))
     for ds in datasets:

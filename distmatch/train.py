@@ -20,8 +20,7 @@ from .metrics import evaluate
 from .models import build_critic, build_generator
 from .noise import NoiseSampler
 from .objectives import build_objective
-
-CHECKPOINT = "checkpoint.pt"
+from .rundir import RunDir
 
 
 class TrainingDiverged(RuntimeError):
@@ -68,6 +67,7 @@ class Trainer:
 
     def __init__(self, config: RunConfig, dataset: Dataset, out_dir: str | Path, quiet: bool = False):
         self.cfg, self.dataset, self.out = config, dataset, Path(out_dir)
+        self.rundir = RunDir(self.out)
         self.quiet = quiet
         self.device = resolve_device(config.device)
         if config.threads:
@@ -138,11 +138,11 @@ class Trainer:
             self._losses[name].append(value)
 
     def _diverged(self, name: str, value: float) -> None:
-        kept = (f"last good checkpoint (step {self.last_checkpoint_step}) kept in {self.out / CHECKPOINT}"
+        kept = (f"last good checkpoint (step {self.last_checkpoint_step}) kept in {self.rundir.checkpoint}"
                 if self.last_checkpoint_step is not None else "no checkpoint was written yet")
         msg = f"training diverged at step {self.step}: {name} = {value}; {kept}"
         io.save_json({"status": "diverged", "error": msg, "step": self.step, "config": dataclasses.asdict(self.cfg)},
-                     self.out / "summary.json")
+                     self.rundir.summary)
         raise TrainingDiverged(msg)
 
     # ----------------------------------------------------------------- sampling / eval
@@ -166,7 +166,7 @@ class Trainer:
         if self.dataset.kind == "image":
             from .image_plots import plot_image_grid
             grid = self.sample(100, self.cfg.seed * 1_000_003 - 1)
-            plot_image_grid(grid, self.out / "figures" / f"grid_step{self.step}.png")
+            plot_image_grid(grid, self.rundir.figures / f"grid_step{self.step}.png")
 
     def eval_record(self, full: bool = False) -> dict:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
@@ -193,36 +193,41 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore every model, optimiser and RNG; a checkpoint that does not fit is a FileFormatError."""
+        try:
+            self.generator.load_state_dict(state["generator"])
+            self.g_opt.load_state_dict(state["g_opt"])
+            if self.critic is not None:
+                self.critic.load_state_dict(state["critic"])
+                self.c_opt.load_state_dict(state["c_opt"])
+            self.noise.load_state_dict(state["noise"])
+            self.data_rng.bit_generator.state = state["data_rng"]
+            torch.set_rng_state(state["torch_rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+            raise io.FileFormatError(f"{self.rundir.checkpoint}: does not fit this run "
+                                     f"({' '.join(str(exc).split())[:200]})") from None
         self.step = state["step"]
-        self.generator.load_state_dict(state["generator"])
-        self.g_opt.load_state_dict(state["g_opt"])
-        if self.critic is not None:
-            self.critic.load_state_dict(state["critic"])
-            self.c_opt.load_state_dict(state["c_opt"])
-        self.noise.load_state_dict(state["noise"])
-        self.data_rng.bit_generator.state = state["data_rng"]
-        torch.set_rng_state(state["torch_rng"])
         self.last_checkpoint_step = self.step
 
     def save_checkpoint(self) -> None:
-        io.save_torch(self.state_dict(), self.out / CHECKPOINT)
+        io.save_torch(self.state_dict(), self.rundir.checkpoint)
         self.last_checkpoint_step = self.step
 
     def resume(self) -> bool:
-        """Load ``checkpoint.pt`` if present and drop log lines written after it; True if resumed."""
-        path = self.out / CHECKPOINT
-        if not path.exists():
+        """Continue from the run directory's checkpoint after :meth:`RunDir.resume_state`'s checks
+        (same settings and data, ``steps`` not below it, log cut back to it); True if resumed."""
+        state = self.rundir.resume_state(self.cfg, self.device)
+        if state is None:
             return False
-        self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
-        io.truncate_jsonl(self.out / "metrics.jsonl", self.step)
+        self.load_state_dict(state)
         return True
 
     # ----------------------------------------------------------------- the loop
     def fit(self) -> dict:
         """Train to ``cfg.steps`` total steps, evaluating and checkpointing; return the summary."""
         self.out.mkdir(parents=True, exist_ok=True)
-        io.save_json(dataclasses.asdict(self.cfg), self.out / "config.json")
-        log = self.out / "metrics.jsonl"
+        io.save_json(dataclasses.asdict(self.cfg), self.rundir.config)
+        log = self.rundir.metrics
         t0 = time.perf_counter()
         if self.step == 0:
             io.append_jsonl(self.eval_record(), log)
@@ -246,7 +251,7 @@ class Trainer:
         """Final samples, full metrics, summary.json and figures."""
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
-        io.save_npy(samples, self.out / "samples.npy")
+        io.save_npy(samples, self.rundir.samples)
         metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
                            np.random.default_rng(self.cfg.seed + 7), full=True)
         summary = {
@@ -255,7 +260,7 @@ class Trainer:
             "objective_settings": self.objective.settings(), "config": dataclasses.asdict(self.cfg),
             "provenance": provenance(self.device),
         }
-        io.save_json(summary, self.out / "summary.json")
+        io.save_json(summary, self.rundir.summary)
         from .plots import plot_run
         plot_run(self.out)
         return summary

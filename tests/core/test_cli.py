@@ -38,7 +38,8 @@ def test_list_names_everything():
 
 def one_line_error(res, *fragments):
     assert res.exit_code != 0
-    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
     err_lines = [l for l in res.output.splitlines() if l.startswith("Error")]
     assert len(err_lines) == 1, res.output
     for f in fragments:

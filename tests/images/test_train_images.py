@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from distmatch.config import RunConfig, resolve
-from distmatch.train import CHECKPOINT
+from distmatch.rundir import CHECKPOINT
 
 IMAGE_KEYS = {"fd", "kid", "precision", "recall", "coverage", "kl", "classifier_accuracy", "mmd"}
 

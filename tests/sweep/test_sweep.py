@@ -51,10 +51,10 @@ def test_threads_per_worker():
 
 
 def test_failed_run_is_recorded_and_sweep_continues(tmp_path):
-    # λ = 1e39 overflows float32: wgan-gp's critic loss is inf/NaN at step 1; mmd ignores it.
+    # SGD at lr 10 with λ = 1e6 sends wgan-gp's losses to NaN at step 1; mmd (no penalty) survives 4 steps.
     out = tmp_path / "sw"
     args = ["--objectives", "wgan-gp,mmd", "--datasets", "ring", "--seeds", "0", "--steps", "4",
-            "--set", "gp_weight=1e39", "--out", str(out), "--quiet"]
+            "--set", "gp_weight=1e6", "--set", "lr=10", "--set", "optimizer=sgd", "--out", str(out), "--quiet"]
     result = CliRunner().invoke(sweep, args + TINY_SETS)
     assert result.exit_code == 1
     assert "Traceback" not in result.output

@@ -1,0 +1,183 @@
+"""One validation for every run setting, shared by ``run``, ``--set``, sweep specs, config files
+read back from disk and the Python API.
+
+Each :class:`Setting` declares a type and a range chosen so that every number stays finite through
+training (seeds fit a 64-bit generator after the evaluation-seed arithmetic, bandwidths keep
+1/(2σ²) finite in float32, sizes fit in memory). Values are honoured as given or refused — never
+replaced by a default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SEED = 2**32 - 1  # seed * 1_000_003 + step stays below 2**63
+MAX_SEEDS = 100_000  # seeds in one sweep
+
+
+class SettingError(ValueError):
+    """A setting has the wrong type or is out of range; the message names it and what is accepted."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Type and accepted range of one setting. ``low_open``: the lower bound itself is refused."""
+
+    kind: type  # int, float, str, list (of positive floats), tuple (of floats)
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] | None = None
+    optional: bool = False  # None allowed (= use the default)
+    length: int | None = None  # tuples
+
+    def describe(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.kind in (int, float):
+            low = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
+            high = "" if self.high is None else f"<= {self.high:g}"
+            word = "an integer" if self.kind is int else "a number"
+            return f"{word} {' and '.join(p for p in (low, high) if p)}".strip()
+        if self.kind is list:
+            return f"a list of numbers in [{self.low:g}, {self.high:g}]"
+        if self.kind is tuple:
+            return f"{self.length} numbers in [{self.low:g}, {self.high:g})"
+        return "text"
+
+
+def _choices(*names: str) -> Setting:
+    return Setting(str, choices=names)
+
+
+# Objectives and devices are checked against their registries by the caller (config.py).
+SETTINGS: dict[str, Setting] = {
+    "objective": Setting(str),
+    "dataset": Setting(str),
+    "seed": Setting(int, 0, MAX_SEED),
+    "steps": Setting(int, 1, 10**9, optional=True),
+    "batch_size": Setting(int, 1, 2**20, optional=True),
+    "noise": _choices("uniform", "gaussian"),
+    "noise_dim": Setting(int, 1, 65536, optional=True),
+    "model": Setting(str, choices=("mlp", "dcgan"), optional=True),
+    "width": Setting(int, 1, 65536, optional=True),
+    "depth": Setting(int, 1, 64, optional=True),
+    "optimizer": Setting(str, choices=("adam", "rmsprop", "sgd"), optional=True),
+    "lr": Setting(float, 0, 10, low_open=True, optional=True),
+    "critic_lr": Setting(float, 0, 10, low_open=True, optional=True),
+    "betas": Setting(tuple, 0, 1, optional=True, length=2),
+    "critic_steps": Setting(int, 0, 1000, optional=True),
+    "lr_schedule": Setting(str, choices=("constant", "cosine"), optional=True),
+    "clip": Setting(float, 0, 1e3, low_open=True),
+    "gp_weight": Setting(float, 0, 1e6, optional=True),
+    "bandwidths": Setting(list, 1e-12, 1e12, optional=True),
+    "bandwidth_source": Setting(str),
+    "mmd_estimator": _choices("biased", "unbiased"),
+    "blur": Setting(float, 1e-6, 1e6),
+    "eval_every": Setting(int, 1, 10**9, optional=True),
+    "checkpoint_every": Setting(int, 1, 10**9, optional=True),
+    "eval_samples": Setting(int, 10, 200_000),
+    "data_dir": Setting(str, optional=True),
+    "device": _choices("auto", "cpu", "cuda"),
+    "threads": Setting(int, 0, 1024, optional=True),
+    "dataset_id": Setting(str, optional=True),
+}
+
+
+def check(name: str, value: Any) -> Any:
+    """Return ``value`` (tuples and lists normalised) if it is valid for setting ``name``."""
+    spec = SETTINGS[name]
+    if value is None:
+        if spec.optional:
+            return None
+        raise SettingError(f"{name}: may not be empty; expected {spec.describe()}")
+    if spec.kind is int:
+        return _check_number(name, spec, _as_int(name, spec, value))
+    if spec.kind is float:
+        return _check_number(name, spec, _as_float(name, spec, value))
+    if spec.kind in (list, tuple):
+        return _check_sequence(name, spec, value)
+    if not isinstance(value, str):
+        raise SettingError(f"{name}: expected {spec.describe()}, got {value!r}")
+    if spec.choices and value not in spec.choices:
+        raise SettingError(f"{name}: {value!r} is not {spec.describe()}")
+    return value
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Like :func:`check`, but also reads text (``--set`` values, strings in spec files)."""
+    if name not in SETTINGS:
+        raise SettingError(f"unknown setting {name!r}")
+    spec = SETTINGS[name]
+    if isinstance(value, str) and spec.kind is not str:
+        text = value.strip()
+        if text.lower() in ("none", "null", ""):
+            value = None
+        elif spec.kind in (list, tuple):
+            value = [_parse_float(name, spec, v) for v in text.strip("[]()").split(",") if v.strip()]
+        else:
+            value = _parse_float(name, spec, text) if spec.kind is float else _parse_int(name, spec, text)
+    return check(name, value)
+
+
+def _parse_float(name: str, spec: Setting, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingError(f"{name}: cannot read {text!r} as a number; expected {spec.describe()}") from None
+
+
+def _parse_int(name: str, spec: Setting, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        number = _parse_float(name, spec, text)
+        return _as_int(name, spec, number)
+
+
+def _as_int(name: str, spec: Setting, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (isinstance(value, float) and not (math.isfinite(value) and value.is_integer())):
+        raise SettingError(f"{name}: expected {spec.describe()}, got {value!r}")
+    return int(value)
+
+
+def _as_float(name: str, spec: Setting, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingError(f"{name}: expected {spec.describe()}, got {value!r}")
+    return float(value)
+
+
+def _check_number(name: str, spec: Setting, value: float) -> Any:
+    too_low = spec.low is not None and (value <= spec.low if spec.low_open else value < spec.low)
+    too_high = spec.high is not None and value > spec.high
+    if not math.isfinite(value) or too_low or too_high:
+        raise SettingError(f"{name}: {value!r} is out of range; expected {spec.describe()}")
+    return value
+
+
+def _check_sequence(name: str, spec: Setting, value: Any) -> Any:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise SettingError(f"{name}: expected {spec.describe()}, got {value!r}")
+    items = [_as_float(name, spec, v) for v in value]
+    high_ok = (lambda v: v < spec.high) if spec.kind is tuple else (lambda v: v <= spec.high)
+    if not items or any(not (math.isfinite(v) and spec.low <= v and high_ok(v)) for v in items):
+        raise SettingError(f"{name}: {value!r} is out of range; expected {spec.describe()}")
+    if spec.length is not None and len(items) != spec.length:
+        raise SettingError(f"{name}: expected {spec.describe()}, got {len(items)} numbers")
+    return tuple(items) if spec.kind is tuple else items
+
+
+def click_range(name: str):
+    """A click parameter type with the setting's range, so the command line refuses what the
+    validation refuses and says so with the option's name."""
+    import click
+
+    spec = SETTINGS[name]
+    if spec.kind is int:
+        return click.IntRange(spec.low, spec.high)
+    if spec.kind is float:
+        return click.FloatRange(spec.low, spec.high, min_open=spec.low_open)
+    raise TypeError(f"{name} is not a number setting")
