@@ -149,7 +149,10 @@ def load_checkpoint(path: Path, device: Any = "cpu") -> dict:
     """``torch.load(weights_only=True)``: tensors and plain containers only, so no code can run."""
     try:
         state = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError,
+    except pickle.UnpicklingError:
+        raise FileFormatError(f"{path}: refused: it holds Python objects other than tensors and plain data, "
+                              "which could run code when loaded; only checkpoints distmatch writes are read") from None
+    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError,
             AttributeError, TypeError, IndexError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{path}: not a distmatch checkpoint or corrupt ({_first_line(exc)})") from None
     if not isinstance(state, dict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -12,8 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from . import io  # noqa: E402
-from .config import RunConfig  # noqa: E402
+from .rundir import RunDir  # noqa: E402
 
 PALETTE = "colorblind"
 OBJECTIVE_ORDER = ["mmd", "sinkhorn", "minimax", "nonsaturating", "wgan-clip", "wgan-gp"]
@@ -72,8 +70,9 @@ def plot_samples(run_dir: Path) -> Path | None:
     """``figures/samples.png``: final samples over the real data (first two coordinates)."""
     from .data import get_dataset
 
-    cfg = RunConfig.load(run_dir / "config.json")
-    samples = np.load(run_dir / "samples.npy")
+    rundir = RunDir(run_dir)
+    cfg = rundir.read_config()
+    samples = rundir.read_samples()
     dataset = get_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
     if dataset.kind == "image":
         from .image_plots import plot_image_grid
@@ -81,8 +80,7 @@ def plot_samples(run_dir: Path) -> Path | None:
     if samples.shape[1] < 2:
         return None
     real = dataset.heldout(len(samples), np.random.default_rng(0))
-    summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
-    m = summary.get("metrics", {})
+    m = (rundir.read_summary() or {}).get("metrics", {})
     title = f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}"
     if "modes" in m:
         title += f"\n{m['modes']}/{m['n_modes']} modes, {m['hq']:.1f}% high quality"
@@ -94,7 +92,8 @@ def plot_samples(run_dir: Path) -> Path | None:
 
 def plot_curves(run_dir: Path) -> Path | None:
     """``figures/curves.png``: losses and metrics against training steps."""
-    records = io.read_jsonl(run_dir / "metrics.jsonl")
+    rundir = RunDir(run_dir)
+    records = rundir.read_metrics()
     if not records:
         return None
     keys = ("g_loss", "d_loss", "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")
@@ -116,8 +115,8 @@ def plot_curves(run_dir: Path) -> Path | None:
         ax.set_ylabel(labels[key])
         if key in ("mmd", "fd") and all(v > 0 for _, v in pts):
             ax.set_yscale("log")
-    cfg = json.loads((run_dir / "config.json").read_text())
-    fig.suptitle(f"{cfg['objective']} on {Path(cfg['dataset']).name}, seed {cfg['seed']}", y=1.03)
+    cfg = rundir.read_config()
+    fig.suptitle(f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}", y=1.03)
     fig.tight_layout()
     return save(fig, run_dir / "figures" / "curves.png")[0]
 

@@ -170,6 +170,7 @@ class RunDir:
         if cfg.steps < state["step"]:
             raise RunDirError(f"cannot resume {self.path} with --steps {cfg.steps}: its checkpoint is at step "
                               f"{state['step']} (steps counts the total; give at least {state['step']})")
+        self.read_metrics()  # a malformed log is an error now, not after training
         summary = self.read_summary() or {}
         if state["step"] == cfg.steps and summary.get("status") == "completed" and self.samples.exists():
             raise RunComplete(f"{self.path} already completed {cfg.steps} steps; nothing to do "
@@ -226,8 +227,11 @@ def _refuse_dangerous(path: Path) -> None:
             raise RunDirError(f"refusing to delete in {path}: it is {protected} or one of its parents")
 
 
+FIRST = ("dataset_id", "dataset", "objective", "seed")  # named first: they explain the rest
+
+
 def _refuse_differences(path: Path, where: str, old: RunConfig, new: RunConfig) -> None:
-    diff = old.differences(new)
+    diff = sorted(old.differences(new), key=lambda k: FIRST.index(k) if k in FIRST else len(FIRST))
     if diff:
         detail = ", ".join(f"{k}: {getattr(old, k)!r} -> {getattr(new, k)!r}" for k in diff[:4])
         more = f" and {len(diff) - 4} more" if len(diff) > 4 else ""
