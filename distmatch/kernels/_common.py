@@ -17,7 +17,6 @@ from typing import Sequence
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 LOG2E = 1.0 / math.log(2.0)
 KERNELS = ("gaussian", "imq", "energy")
@@ -25,6 +24,8 @@ ESTIMATORS = ("biased", "unbiased")
 BACKENDS = ("auto", "tiled", "triton", "naive")
 # below this many coordinates, distance tiles are built with broadcast ops instead of a matmul
 SMALL_D = 8
+# a bandwidth list takes the one-exp ladder path only when it is a ladder to this relative precision
+LADDER_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -54,20 +55,20 @@ class KernelSpec:
     squarings: tuple[int, ...] = ()
 
 
-def is_sqrt2_ladder(sigmas: Sequence[float], rtol: float = 1e-6) -> bool:
-    """True when sorted-descending ``sigmas`` satisfy sigma_k = sigma_0 / sqrt(2)^k."""
+def is_sqrt2_ladder(sigmas: Sequence[float], rtol: float = LADDER_RTOL) -> bool:
+    """True when sorted-descending ``sigmas`` satisfy sigma_k = sigma_0 / sqrt(2)^k to ``rtol``."""
     s = sorted(sigmas, reverse=True)
-    return all(abs(s[k] - s[0] / math.sqrt(2.0) ** k) <= rtol * s[0] for k in range(len(s)))
+    return all(abs(s[k] - s[0] / math.sqrt(2.0) ** k) <= rtol * s[k] for k in range(len(s)))
 
 
-def ladder_squarings(sigmas: Sequence[float], rtol: float = 1e-6, max_total: int = 16) -> tuple[int, ...] | None:
-    """Squarings between consecutive sorted-descending ``sigmas`` when (s_0 / s_k)^2 = 2^m_k with
-    integer m_k (a power-of-two ladder in sigma^2), else None."""
+def ladder_squarings(sigmas: Sequence[float], rtol: float = LADDER_RTOL, max_total: int = 16) -> tuple[int, ...] | None:
+    """Squarings between consecutive sorted-descending ``sigmas`` when sigma_k = sigma_0 / sqrt(2)^m_k
+    with integers 0 < m_1 < m_2 < ... <= ``max_total`` (each to ``rtol`` relative), else None."""
     s = sorted(sigmas, reverse=True)
-    ms = [math.log2((s[0] / v) ** 2) for v in s]
-    if any(abs(m - round(m)) > rtol * 64 for m in ms) or round(ms[-1]) > max_total:
+    ms = [round(math.log2((s[0] / v) ** 2)) for v in s]
+    if ms[-1] > max_total or any(abs(v - s[0] / math.sqrt(2.0) ** m) > rtol * v for v, m in zip(s, ms)):
         return None
-    steps = tuple(int(round(b)) - int(round(a)) for a, b in zip(ms, ms[1:]))
+    steps = tuple(b - a for a, b in zip(ms, ms[1:]))
     return steps if all(k >= 1 for k in steps) else None
 
 
@@ -116,6 +117,8 @@ def check_points(x: Tensor, y: Tensor) -> None:
             raise ValueError(f"{name} must be non-empty, got shape {tuple(t.shape)}")
         if t.dtype not in (torch.float32, torch.float64):
             raise ValueError(f"{name} must be float32 or float64, got {t.dtype}")
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} contains NaN or inf values")
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same dimension D, got {x.shape[1]} and {y.shape[1]}")
     if x.dtype != y.dtype:
@@ -141,6 +144,24 @@ def energy_threshold(dtype: torch.dtype) -> float:
 def sq_norms(a: Tensor) -> Tensor:
     """Row squared norms: (N, D) Tensor -> (N,) Tensor."""
     return (a * a).sum(1)  # (N,)
+
+
+def fill_sqdist(out: Tensor, at: Tensor, bt: Tensor, tmp: Tensor, scale: float = 1.0) -> Tensor:
+    """out_ij = scale * sum_k (a_ki - b_kj)^2 from exact coordinate differences.
+
+    at: (D, n) and bt: (D, m) Tensors (contiguous coordinate rows), tmp and out: (n, m) Tensors.
+    Unlike |a|^2 + |b|^2 - 2 a.b there is no cancellation: each difference is rounded once relative
+    to itself, so the result has a few ulp of relative error, the sign of ``scale``, and is exactly
+    0 where a_i = b_j.  Pass uncentred coordinates: shifting or scaling them first would round each
+    one relative to its magnitude.
+    """
+    for k in range(at.shape[0]):
+        torch.sub(at[k][:, None], bt[k][None, :], out=tmp)  # (n, m)
+        if k == 0:
+            torch.addcmul(out.new_zeros(()), tmp, tmp, value=scale, out=out)
+        else:
+            out.addcmul_(tmp, tmp, value=scale)
+    return out
 
 
 def fill_inner(out: Tensor, at: Tensor, bt: Tensor, row: Tensor | None, col: Tensor | None) -> Tensor:
@@ -191,11 +212,19 @@ def contract_cols(w: Tensor, at: Tensor) -> tuple[Tensor, Tensor]:
     return wa, w.sum(0)
 
 
+def refuse_double_backward(what: str, instead: str) -> None:
+    """Raise when a closed-form backward is asked to build a graph (``create_graph=True``)."""
+    if torch.is_grad_enabled():
+        raise RuntimeError(
+            f"{what} does not support double backward (create_graph=True): its gradient is computed in "
+            f"closed form and is not itself differentiable. {instead}")
+
+
 class PrecomputedGradMMD2(torch.autograd.Function):
     """MMD^2 from a backend ``raw(x, y, spec, estimator, block, need_grad) -> (value, gx, gy)``
     whose forward pass already accumulates the closed-form gradients; backward only scales them.
 
-    Double backward is not supported (``once_differentiable``).
+    Double backward raises a RuntimeError (``backend='naive'`` supports it).
     """
 
     @staticmethod
@@ -207,7 +236,8 @@ class PrecomputedGradMMD2(torch.autograd.Function):
         return value
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_out: Tensor):
+        refuse_double_backward("mmd2 with the tiled/triton backends",
+                               "Use mmd2(..., backend='naive') for gradient penalties or higher derivatives.")
         gx, gy = ctx.saved_tensors
         return None, grad_out * gx, grad_out * gy, None, None, None, None

@@ -3,7 +3,8 @@
 ``triton.jit`` decides at *decoration* time whether to build a compiled or an interpreted
 (``TRITON_INTERPRET=1``) kernel, so :func:`distmatch.kernels.triton_mmd.kernels` re-imports this
 module whenever that flag changes.  One program handles BLOCK_N rows of A and streams over all of B
-in BLOCK_M chunks; squared distances use exact coordinate differences (no cancellation).
+in BLOCK_M chunks.  Squared distances use exact coordinate differences: no cancellation, d^2 >= 0
+without a clamp, and d^2 = 0 exactly on the diagonal when A is B.  So do MMD gradients for small D.
 """
 
 import triton
@@ -22,10 +23,23 @@ def _sq_dist(A, B, rows, cols, rmask, cmask, acc, D: tl.constexpr):
 
 
 @triton.jit
-def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, WB, n, m,
+def _weighted_diffs(A, B, rows, cols, rmask, cmask, w, dcol, acc, D: tl.constexpr):
+    """acc + sum_j w_ij (a_i - b_j) for a BLOCK_N x BLOCK_D block (column k holds coordinate k)."""
+    for k in tl.static_range(D):
+        ak = tl.load(A + rows * D + k, mask=rmask, other=0.0)
+        bk = tl.load(B + cols * D + k, mask=cmask, other=0.0)
+        gk = tl.sum(w * (ak[:, None] - bk[None, :]), 1)
+        acc += tl.where(dcol[None, :] == k, gk[:, None], 0.0)
+    return acc
+
+
+@triton.jit
+def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, G, n, m,
                     D: tl.constexpr, BLOCK_D: tl.constexpr, NB: tl.constexpr, KIND: tl.constexpr,
-                    GRAD: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_M: tl.constexpr):
-    """Per row i of A: KSUM_i = sum_j k(a_i, b_j), WSUM_i = sum_j W_ij, WB_i = sum_j W_ij b_j.
+                    GRAD: tl.constexpr, EXACT: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_M: tl.constexpr):
+    """Per row i of A: KSUM_i = sum_j k(a_i, b_j) and, if GRAD, the gradient sums: with EXACT
+    G_i = sum_j W_ij (a_i - b_j) = -dKSUM_i/da_i from exact differences (D unrolled twice: small D);
+    otherwise WSUM_i = sum_j W_ij and G_i = sum_j W_ij b_j by ``tl.dot``.
 
     KIND 0 gaussian: PAR = [-log2(e)/(2 s^2)]*NB + [1/s^2]*NB;  1 imq: PAR = [c]*NB;  2 energy.
     """
@@ -36,7 +50,7 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, WB, n, m,
     dt = A.dtype.element_ty
     acc_k = tl.zeros((BLOCK_N,), dtype=dt)
     acc_w = tl.zeros((BLOCK_N,), dtype=dt)
-    acc_wb = tl.zeros((BLOCK_N, BLOCK_D), dtype=dt)
+    acc_g = tl.zeros((BLOCK_N, BLOCK_D), dtype=dt)
     for start in range(0, m, BLOCK_M):
         cols = start + tl.arange(0, BLOCK_M)
         cmask = cols < m
@@ -63,14 +77,18 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, WB, n, m,
         acc_k += tl.sum(kv, 1)
         if GRAD:
             wv = tl.where(valid, wv, 0.0)
-            acc_w += tl.sum(wv, 1)
-            bt = tl.load(B + cols[:, None] * D + dcol[None, :],
-                         mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
-            acc_wb += tl.dot(wv, bt, input_precision="ieee")
+            if EXACT:
+                acc_g = _weighted_diffs(A, B, rows, cols, rmask, cmask, wv, dcol, acc_g, D)
+            else:
+                acc_w += tl.sum(wv, 1)
+                bt = tl.load(B + cols[:, None] * D + dcol[None, :],
+                             mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
+                acc_g += tl.dot(wv, bt, input_precision="ieee")
     tl.store(KSUM + rows, acc_k, mask=rmask)
     if GRAD:
-        tl.store(WSUM + rows, acc_w, mask=rmask)
-        tl.store(WB + rows[:, None] * D + dcol[None, :], acc_wb, mask=rmask[:, None] & (dcol[None, :] < D))
+        tl.store(G + rows[:, None] * D + dcol[None, :], acc_g, mask=rmask[:, None] & (dcol[None, :] < D))
+        if not EXACT:
+            tl.store(WSUM + rows, acc_w, mask=rmask)
 
 
 @triton.jit
@@ -80,7 +98,7 @@ def softmin_rows_kernel(R, C, H2, F, G, n, m, k2, eps_ln2,
     """F_i = -eps log sum_j exp(h_j - C(r_i, c_j)/eps) with an online (max, sum) over column blocks.
 
     H2 = log2(e) h, k2 = log2(e)/eps, eps_ln2 = eps ln 2.  If GRAD: G_i = sum_j P_ij d1C(r_i, c_j).
-    C = d^2/2 (P=2) or sqrt(max(d^2, 1e-8)) (P=1).
+    C = d^2/2 (P=2) or sqrt(max(d^2, 1e-8)) (P=1, where d1C = 0 for the clamped pairs d^2 <= 1e-8).
     """
     pid = tl.program_id(0)
     rows = pid * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -109,7 +127,7 @@ def softmin_rows_kernel(R, C, H2, F, G, n, m, k2, eps_ln2,
             if P == 2:
                 q = e
             else:
-                q = tl.where(cost > 1e-4, e / cost, 0.0)
+                q = tl.where(d2 > 1e-8, e / cost, 0.0)
             u = u * decay + tl.sum(q, 1)
             ct = tl.load(C + cols[:, None] * D + dcol[None, :], mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
             v = v * decay[:, None] + tl.dot(q, ct, input_precision="ieee")

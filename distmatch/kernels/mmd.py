@@ -20,7 +20,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from ._common import ESTIMATORS, KernelSpec, check_backend, check_points, make_spec
+from ._common import ESTIMATORS, SMALL_D, KernelSpec, check_backend, check_points, make_spec, sq_norms
 from .tiled_mmd import mmd2_tiled
 
 
@@ -59,34 +59,59 @@ def median_bandwidth(x: Tensor, y: Tensor | None = None, max_points: int = 1000)
     return med if med > 0 else 1.0
 
 
-def _naive_kernel(d2: Tensor, spec: KernelSpec) -> Tensor:
-    """Summed kernel values from squared distances: (N, M) Tensor -> (N, M) Tensor."""
-    if spec.kind == "gaussian":
-        return sum(torch.exp(-d2 / (2.0 * s * s)) for s in spec.params)
-    if spec.kind == "imq":
-        return sum(c / (c + d2) for c in spec.params)
+def _naive_kernel(d2: Tensor, kind: str, params: Sequence[float] | Tensor) -> Tensor:
+    """Summed kernel values from squared distances: (N, M) Tensor -> (N, M) Tensor.
+
+    ``params`` are the bandwidths (gaussian) or the constants c = s^2 (imq), as floats or a 1-D
+    Tensor (then differentiable).
+    """
+    if kind == "gaussian":
+        return sum(torch.exp(-d2 / (2.0 * s * s)) for s in params)
+    if kind == "imq":
+        return sum(c / (c + d2) for c in params)
     return -torch.sqrt(d2.clamp_min(1e-30)) * (d2 > 0)
 
 
-def _sq_cdist(a: Tensor, b: Tensor) -> Tensor:
-    """Squared Euclidean distances via torch.cdist: (N, D), (M, D) -> (N, M) Tensor."""
-    return torch.cdist(a, b).pow(2)
+def _sq_dists(a: Tensor, b: Tensor, same: bool = False) -> Tensor:
+    """Squared Euclidean distances (N, M), twice differentiable.
+
+    Small D: exact coordinate differences (no cancellation; needs N M D memory).  Otherwise
+    |a|^2 + |b|^2 - 2 a.b clamped at 0, with an exactly zero diagonal when ``same`` (b is a).
+    """
+    if a.shape[1] <= SMALL_D:
+        return (a[:, None, :] - b[None, :, :]).pow(2).sum(-1)
+    d2 = (sq_norms(a)[:, None] + sq_norms(b)[None, :] - 2.0 * a @ b.T).clamp_min(0.0)
+    if same:
+        d2 = d2.masked_fill(torch.eye(a.shape[0], dtype=torch.bool, device=a.device), 0.0)
+    return d2
+
+
+def _naive_params(spec: KernelSpec, bandwidths: Sequence[float] | Tensor | None,
+                  dtype: torch.dtype) -> Sequence[float] | Tensor:
+    """spec.params, or the same values as a Tensor built from ``bandwidths`` when that requires grad."""
+    if not (isinstance(bandwidths, Tensor) and bandwidths.requires_grad) or spec.kind == "energy":
+        return spec.params
+    s = bandwidths.reshape(-1).to(dtype)
+    return s if spec.kind == "gaussian" else s * s
 
 
 def mmd2_naive(
     x: Tensor, y: Tensor, bandwidths: Sequence[float] | Tensor | None = None,
     estimator: str = "biased", kernel: str = "gaussian",
 ) -> Tensor:
-    """Reference MMD^2 materialising the full kernel matrices (``cdist`` + ``exp``), autograd backward.
+    """Reference MMD^2 materialising the full kernel matrices, autograd backward.
 
-    x: (N, D) Tensor, y: (M, D) Tensor -> 0-dim Tensor.  O(N M) memory: for tests and baselines.
+    x: (N, D) Tensor, y: (M, D) Tensor -> 0-dim Tensor.  O(N M) memory (O(N M D) for D <= 8):
+    for tests, baselines and higher derivatives (double backward works, as do gradients with respect
+    to a ``bandwidths`` Tensor that requires grad).
     """
     check_points(x, y)
     spec = make_spec(kernel, bandwidths)
     _check_estimator(estimator, x.shape[0], y.shape[0])
-    kxx = _naive_kernel(_sq_cdist(x, x), spec)  # (N, N)
-    kyy = _naive_kernel(_sq_cdist(y, y), spec)  # (M, M)
-    kxy = _naive_kernel(_sq_cdist(x, y), spec)  # (N, M)
+    params = _naive_params(spec, bandwidths, x.dtype)
+    kxx = _naive_kernel(_sq_dists(x, x, same=True), spec.kind, params)  # (N, N)
+    kyy = _naive_kernel(_sq_dists(y, y, same=True), spec.kind, params)  # (M, M)
+    kxy = _naive_kernel(_sq_dists(x, y), spec.kind, params)  # (N, M)
     n, m = x.shape[0], y.shape[0]
     if estimator == "unbiased":
         sxx = (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1))
@@ -114,6 +139,15 @@ def _resolve_backend(backend: str, x: Tensor) -> str:
     return "tiled"
 
 
+def _check_bandwidth_grad(bandwidths: Sequence[float] | Tensor | None, backend: str) -> None:
+    """Refuse a bandwidth Tensor that requires grad where the backend treats bandwidths as constants."""
+    wants_grad = isinstance(bandwidths, Tensor) and bandwidths.requires_grad and torch.is_grad_enabled()
+    if wants_grad and backend != "naive":
+        raise ValueError(f"bandwidths requires grad, but backend {backend!r} treats the bandwidths as constants "
+                         "(no gradient would reach them); pass bandwidths.detach(), or use backend='naive' "
+                         "to differentiate with respect to the bandwidths")
+
+
 def mmd2(
     x: Tensor, y: Tensor, bandwidths: Sequence[float] | Tensor | None, estimator: str = "biased",
     kernel: str = "gaussian", backend: str = "auto", tile: int | None = None,
@@ -124,7 +158,8 @@ def mmd2(
     ----------
     x : (N, D) Tensor;  y : (M, D) Tensor  (float32 or float64, same device)
     bandwidths : sequence of positive floats or 1-D Tensor (ignored for ``kernel='energy'``).
-        Use :func:`geometric_bandwidths` for a sqrt(2) ladder (fastest on CPU).
+        Use :func:`geometric_bandwidths` for a sqrt(2) ladder (fastest on CPU).  A Tensor that
+        requires grad gets a gradient with ``backend='naive'`` and is refused by the others.
     estimator : 'biased' (V-statistic, >= 0) or 'unbiased' (U-statistic, drops i = j terms).
     kernel : 'gaussian' | 'imq' | 'energy' (see module docstring).
     backend : 'auto' (Triton on CUDA, tiled otherwise), 'tiled', 'triton', 'naive'.
@@ -132,7 +167,8 @@ def mmd2(
 
     Returns
     -------
-    0-dim Tensor, differentiable w.r.t. x and y (closed-form backward for tiled/triton).
+    0-dim Tensor, differentiable w.r.t. x and y (closed-form backward for tiled/triton; double
+    backward, e.g. a gradient penalty, needs ``backend='naive'``).
 
     Examples
     --------
@@ -144,6 +180,7 @@ def mmd2(
     spec = make_spec(kernel, bandwidths)
     _check_estimator(estimator, x.shape[0], y.shape[0])
     which = _resolve_backend(backend, x)
+    _check_bandwidth_grad(bandwidths, which)
     if which == "naive":
         return mmd2_naive(x, y, bandwidths, estimator, kernel)
     if which == "triton":

@@ -23,12 +23,21 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from ._common import LOG2E, check_backend, check_points, fill_inner, sq_norms
+from ._common import (LOG2E, SMALL_D, check_backend, check_points, fill_inner, fill_sqdist, refuse_double_backward,
+                      sq_norms)
 
 DEFAULT_TILE = 1024
 P1_MIN_D2 = 1e-8  # GeomLoss' distances() = sqrt(clamp_min(d^2, 1e-8))
+
+
+def p1_threshold(dtype: torch.dtype) -> float:
+    """p = 1 costs above this count as unclamped (d^2 > P1_MIN_D2) and get a gradient.
+
+    sqrt(P1_MIN_D2) plus 8 ulp of ``dtype``: the clamped cost sqrt(P1_MIN_D2) computed in float32
+    can round above 1e-4 itself.  Pairs with d^2 less than 16 ulp above P1_MIN_D2 count as clamped.
+    """
+    return math.sqrt(P1_MIN_D2) * (1.0 + 8.0 * torch.finfo(dtype).eps)
 
 
 @dataclass
@@ -73,16 +82,20 @@ def max_diameter(x: Tensor, y: Tensor) -> float:
 
 # --------------------------------------------------------------------------- tiled softmin
 def _logits(z: Tensor, rows: Cloud, cols: Cloud, i0: int, i1: int, j0: int, j1: int,
-            h2: Tensor, eps: float, p: int, cbuf: Tensor | None) -> None:
+            h2: Tensor, eps: float, p: int, cbuf: Tensor | None, tmp: Tensor | None) -> None:
     """Fill z with base-2 logits (up to a per-row constant for p = 2): (n, m) Tensor.
 
     p = 2:  z_ij = log2(e) (h_j - |c_j|^2 / (2 eps) + r_i.c_j / eps)   (row term -|r_i|^2/(2 eps) dropped)
-    p = 1:  z_ij = log2(e) (h_j - C_ij / eps),  C = sqrt(max(d^2, 1e-8)), copied into cbuf for gradients.
+    p = 1:  z_ij = log2(e) (h_j - C_ij / eps),  C = sqrt(max(d^2, 1e-8)), copied into cbuf for gradients;
+            d^2 from exact coordinate differences (work buffer ``tmp``) for small D.
     """
     if p == 2:
         fill_inner(z, rows.ptst[:, i0:i1] * (LOG2E / eps), cols.ptst[:, j0:j1], None, h2[j0:j1])
         return
-    fill_inner(z, rows.ptst[:, i0:i1] * -2.0, cols.ptst[:, j0:j1], rows.sq[i0:i1], cols.sq[j0:j1])
+    if tmp is not None:
+        fill_sqdist(z, rows.ptst[:, i0:i1], cols.ptst[:, j0:j1], tmp)
+    else:
+        fill_inner(z, rows.ptst[:, i0:i1] * -2.0, cols.ptst[:, j0:j1], rows.sq[i0:i1], cols.sq[j0:j1])
     z.clamp_min_(P1_MIN_D2).sqrt_()  # (n, m) C
     if cbuf is not None:
         cbuf.copy_(z)
@@ -102,9 +115,10 @@ def softmin_tiled(eps: float, rows: Cloud, cols: Cloud, h: Tensor, p: int, tile:
     g = torch.empty_like(rows.pts) if grad else None
     buf = torch.empty(min(tile, n) * min(tile, m), dtype=h.dtype, device=h.device)
     cb = torch.empty_like(buf) if (grad and p == 1) else None
+    tmp = torch.empty_like(buf) if (p == 1 and rows.pts.shape[1] <= SMALL_D) else None
     for i0 in range(0, n, tile):
         i1 = min(i0 + tile, n)
-        f[i0:i1], gi = _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad)
+        f[i0:i1], gi = _softmin_rows((buf, cb, tmp), rows, cols, i0, i1, h2, eps, p, tile, grad)
         if grad:
             g[i0:i1] = gi
     if p == 2:
@@ -112,8 +126,9 @@ def softmin_tiled(eps: float, rows: Cloud, cols: Cloud, h: Tensor, p: int, tile:
     return f, g
 
 
-def _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad):
-    """Online (max, sum[, weighted sums]) over column tiles for rows i0:i1."""
+def _softmin_rows(bufs, rows, cols, i0, i1, h2, eps, p, tile, grad):
+    """Online (max, sum[, weighted sums]) over column tiles for rows i0:i1; bufs = (logits, cost, scratch)."""
+    buf, cb, tmp = bufs
     n, m, d = i1 - i0, cols.pts.shape[0], rows.pts.shape[1]
     mx = torch.full((n,), -math.inf, dtype=h2.dtype, device=h2.device)  # running max (base 2)
     s = torch.zeros_like(mx)  # running sum of 2^(z - mx)
@@ -123,7 +138,8 @@ def _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad):
         j1 = min(j0 + tile, m)
         z = buf[: n * (j1 - j0)].view(n, j1 - j0)  # (n, m_t)
         c = None if cb is None else cb[: z.numel()].view_as(z)
-        _logits(z, rows, cols, i0, i1, j0, j1, h2, eps, p, c)
+        scratch = None if tmp is None else tmp[: z.numel()].view_as(z)
+        _logits(z, rows, cols, i0, i1, j0, j1, h2, eps, p, c, scratch)
         new = torch.maximum(mx, z.max(1).values)  # (n,)
         decay = torch.exp2(mx - new)  # (n,)
         z.sub_(new[:, None]).exp2_()  # (n, m_t) unnormalised P
@@ -143,7 +159,7 @@ def _softmin_rows(buf, cb, rows, cols, i0, i1, h2, eps, p, tile, grad):
 def _grad_update(z: Tensor, c: Tensor | None, ct: Tensor, decay: Tensor, u: Tensor, v: Tensor, p: int) -> None:
     """u += sum_j q_ij, v += sum_j q_ij c_j with q = P (p=2) or P / C (p=1, 0 where clamped)."""
     if p == 1:
-        q = torch.where(c > math.sqrt(P1_MIN_D2), z / c, torch.zeros_like(z))  # (n, m_t)
+        q = torch.where(c > p1_threshold(c.dtype), z / c, torch.zeros_like(z))  # (n, m_t)
     else:
         q = z
     v.mul_(decay[:, None])
@@ -221,8 +237,10 @@ class _SinkhornFn(torch.autograd.Function):
         return value.to(x.dtype)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_out):
+        refuse_double_backward("sinkhorn", "Keep it out of gradient penalties (detach it there), or use "
+                               "geomloss.SamplesLoss(..., backend='tensorized'), whose autograd graph covers "
+                               "its last iteration.")
         gx, gy = ctx.saved_tensors
         return grad_out * gx, grad_out * gy, None, None, None
 

@@ -2,13 +2,15 @@
 
 Memory is O(N + M) plus a few (T, T) tiles: the N x M kernel matrix is never formed.  Per tile:
 
-1. one distance tile  E_ij = alpha a_i.b_j + beta (|a_i|^2 + |b_j|^2)  (broadcast ops for small D,
-   ``addmm`` otherwise; points are centred first to limit cancellation),
+1. one distance tile  E_ij = beta ||a_i - b_j||^2: for small D from exact differences of the
+   uncentred coordinates (no cancellation, exactly 0 on the diagonal); otherwise as
+   alpha a_i.b_j + beta (|a_i|^2 + |b_j|^2) with ``addmm`` on centred points, clamped to the sign
+   of beta and with a zeroed diagonal,
 2. kernel values for *all* bandwidths from that tile.  For a sqrt(2) ladder
    sigma_k = sigma_0 / sqrt(2)^k we have K_k = K_0^(2^k): one ``exp2`` and k squarings,
-3. tile sum S and, when gradients are needed, W_ij = sum_k K_k,ij / sigma_k^2 contracted to
-   R_i = sum_j W_ij and (W B)_i (and the column versions), so that
-   dS/da_i = -(a_i R_i - (W B)_i),  dS/db_j = -(b_j C_j - (W^T A)_j).
+3. tile sum S and, when gradients are needed, W_ij = sum_k K_k,ij / sigma_k^2 and
+   dS/da_i = -sum_j W_ij (a_i - b_j),  dS/db_j = -sum_i W_ij (b_j - a_i): for small D summed from
+   exact differences, otherwise from R_i = sum_j W_ij and (W B)_i as -(a_i R_i - (W B)_i).
 
 The symmetric terms S_xx and S_yy visit only tiles with J >= I (off-diagonal tiles count twice).
 """
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ._common import LOG2E, KernelSpec, PrecomputedGradMMD2, contract_cols, contract_rows, energy_threshold, fill_inner, sq_norms
+from ._common import (SMALL_D, LOG2E, KernelSpec, PrecomputedGradMMD2, contract_cols, contract_rows, energy_threshold,
+                      fill_inner, fill_sqdist, sq_norms)
 
 MAX_SQUARINGS = 6  # squarings before the ladder restarts from a fresh exp2
 DEFAULT_TILE = 1024
@@ -28,14 +31,19 @@ DEFAULT_TILE = 1024
 
 @dataclass
 class _Side:
-    """One point set prepared for tiling: centred points, scaled copy and norm terms."""
+    """One point set prepared for tiling: points, addmm operands and gradient accumulators."""
 
-    pts: Tensor  # (N, D) centred points
-    ptst: Tensor  # (D, N) centred points, transposed (contiguous coordinate rows)
-    lhst: Tensor  # (D, N) alpha * pts^T  (row side of the distance tile)
-    nrm: Tensor  # (N,)  beta * |pts|^2
-    r: Tensor | None = None  # (N,) float64 accumulator of weighted W row sums
-    wb: Tensor | None = None  # (N, D) float64 accumulator of weighted W @ other
+    pts: Tensor  # (N, D) points (centred for addmm tiles only)
+    ptst: Tensor  # (D, N) points, transposed (contiguous coordinate rows)
+    lhst: Tensor  # (D, N) alpha * pts^T  (row side of addmm tiles)
+    nrm: Tensor | None  # (N,)  beta * |pts|^2 (addmm tiles only)
+    r: Tensor | None = None  # (N,) float64 accumulator of weighted W row sums (addmm tiles)
+    wb: Tensor | None = None  # (N, D) float64 accumulator of weighted W @ other (addmm tiles)
+    g: Tensor | None = None  # (N, D) float64 accumulator of weighted sum_j W_ij (p_i - q_j) (small D)
+
+    def grad(self) -> Tensor:
+        """dS/dp_i = -sum_j W_ij (p_i - q_j): (N, D) float64 Tensor."""
+        return -self.g if self.r is None else -(self.pts.double() * self.r[:, None] - self.wb)
 
 
 def _scales(spec: KernelSpec) -> tuple[float, float]:
@@ -47,13 +55,21 @@ def _scales(spec: KernelSpec) -> tuple[float, float]:
 
 
 def _prepare(p: Tensor, shift: Tensor, spec: KernelSpec, need_grad: bool) -> _Side:
-    pts = p - shift  # (N, D)
+    """Small D: raw points for exact differences.  Otherwise centred points and addmm operands."""
     alpha, beta = _scales(spec)
-    ptst = pts.T.contiguous()  # (D, N)
-    side = _Side(pts, ptst, ptst * alpha, sq_norms(pts) * beta)
+    if p.shape[1] <= SMALL_D:
+        ptst = p.T.contiguous()  # (D, N)
+        side = _Side(p, ptst, ptst, None)
+    else:
+        pts = p - shift  # (N, D)
+        ptst = pts.T.contiguous()  # (D, N)
+        side = _Side(pts, ptst, ptst * alpha, sq_norms(pts) * beta)
     if need_grad:
-        side.r = torch.zeros(p.shape[0], dtype=torch.float64, device=p.device)
-        side.wb = torch.zeros(p.shape[0], p.shape[1], dtype=torch.float64, device=p.device)
+        zeros = torch.zeros(p.shape[0], p.shape[1], dtype=torch.float64, device=p.device)
+        if side.nrm is None:
+            side.g = zeros
+        else:
+            side.r, side.wb = zeros[:, 0].clone(), zeros
     return side
 
 
@@ -63,22 +79,44 @@ class _Tiles:
     def __init__(self, spec: KernelSpec, tile: int, x: Tensor, need_grad: bool, scale2: float):
         dtype, device = x.dtype, x.device
         self.spec, self.need_grad = spec, need_grad
+        self.exact = x.shape[1] <= SMALL_D  # distance tiles from exact coordinate differences
+        self.beta = _scales(spec)[1]
         self.buf = torch.empty(tile * tile, dtype=dtype, device=device)
         long_ladder = spec.ladder and sum(spec.squarings) > MAX_SQUARINGS
-        self.tmp = torch.empty(tile * tile, dtype=dtype, device=device) if (not spec.ladder or long_ladder) else None
+        need_tmp = self.exact or not spec.ladder or long_ladder
+        self.tmp = torch.empty(tile * tile, dtype=dtype, device=device) if need_tmp else None
         self.w = torch.empty(tile * tile, dtype=dtype, device=device) if need_grad else None
-        self.energy_thr = energy_threshold(dtype) * scale2
+        self.energy_thr = 0.0 if self.exact else energy_threshold(dtype) * scale2
 
     def _view(self, flat: Tensor | None, n: int, m: int) -> Tensor | None:
         return None if flat is None else flat[: n * m].view(n, m)
 
-    def terms(self, a: _Side, i0: int, i1: int, b: _Side, j0: int, j1: int) -> tuple[float, Tensor | None]:
+    def distances(self, e: Tensor, tmp: Tensor | None, a: _Side, i0: int, i1: int, b: _Side, j0: int, j1: int,
+                  diag: bool) -> None:
+        """Fill e with beta ||a_i - b_j||^2 (sign of beta, exactly 0 on the diagonal of a ``diag`` tile)."""
+        if self.exact:
+            fill_sqdist(e, a.ptst[:, i0:i1], b.ptst[:, j0:j1], tmp, self.beta)
+            return
+        fill_inner(e, a.lhst[:, i0:i1], b.ptst[:, j0:j1], a.nrm[i0:i1], b.nrm[j0:j1])
+        e.clamp_min_(0.0) if self.beta > 0 else e.clamp_max_(0.0)
+        if diag:
+            e.diagonal().zero_()
+
+    def terms(self, a: _Side, i0: int, i1: int, b: _Side, j0: int, j1: int,
+              diag: bool = False) -> tuple[float, Tensor | None]:
         """Kernel sum over the tile and the gradient weights W: (n, m) Tensor or None."""
         n, m = i1 - i0, j1 - j0
         e = self._view(self.buf, n, m)  # (n, m)
-        fill_inner(e, a.lhst[:, i0:i1], b.ptst[:, j0:j1], a.nrm[i0:i1], b.nrm[j0:j1])
         w = self._view(self.w, n, m)
         tmp = self._view(self.tmp, n, m)
+        self.distances(e, tmp, a, i0, i1, b, j0, j1, diag)
+        total, w = self.kernel(e, tmp, w)
+        if w is not None and diag and not self.exact:
+            w.diagonal().zero_()  # a_i - a_i = 0: keeps the a_i R_i - (W A)_i form exact there
+        return total, w
+
+    def kernel(self, e: Tensor, tmp: Tensor | None, w: Tensor | None) -> tuple[float, Tensor | None]:
+        """Kernel sum and gradient weights from the distance tile e (overwritten)."""
         kind = self.spec.kind
         if kind == "gaussian":
             if self.spec.ladder:
@@ -87,6 +125,15 @@ class _Tiles:
         if kind == "imq":
             return _imq(e, tmp, w, self.spec.params)
         return _energy(e, w, self.energy_thr)
+
+
+def _tile_sum(k: Tensor) -> float:
+    """Sum of a tile: row sums in the tile's dtype, added up in float64.
+
+    MMD^2 is a difference of such sums, so a float32 total would carry ~1e-7 of the (much larger)
+    kernel sums into the result.
+    """
+    return float(k.sum(1).sum(dtype=torch.float64))
 
 
 def _gauss_ladder(k: Tensor, tmp: Tensor | None, w: Tensor | None, sig: tuple[float, ...],
@@ -100,7 +147,7 @@ def _gauss_ladder(k: Tensor, tmp: Tensor | None, w: Tensor | None, sig: tuple[fl
     if tmp is not None:
         tmp.copy_(k)  # (n, m) exponent for the 0-th bandwidth, kept for restarts
     k.exp2_()  # (n, m) K_0
-    total = float(k.sum())
+    total = _tile_sum(k)
     if w is not None:
         torch.mul(k, 1.0 / sig[0] ** 2, out=w)
     since_exp, level = 0, 0
@@ -113,7 +160,7 @@ def _gauss_ladder(k: Tensor, tmp: Tensor | None, w: Tensor | None, sig: tuple[fl
             for _ in range(n_sq):
                 k.mul_(k)  # K_j = K_{j-1}^2
             since_exp += n_sq
-        total += float(k.sum())
+        total += _tile_sum(k)
         if w is not None:
             w.add_(k, alpha=1.0 / s**2)
     return total, w
@@ -124,7 +171,7 @@ def _gauss_multi(d2: Tensor, tmp: Tensor, w: Tensor | None, sig: tuple[float, ..
     total = 0.0
     for idx, s in enumerate(sig):
         torch.mul(d2, -LOG2E / (2.0 * s * s), out=tmp).exp2_()  # (n, m) K_s
-        total += float(tmp.sum())
+        total += _tile_sum(tmp)
         if w is not None:
             if idx == 0:
                 torch.mul(tmp, 1.0 / s**2, out=w)
@@ -135,13 +182,12 @@ def _gauss_multi(d2: Tensor, tmp: Tensor, w: Tensor | None, sig: tuple[float, ..
 
 def _imq(d2: Tensor, tmp: Tensor, w: Tensor | None, cs: tuple[float, ...]):
     """K_c = c / (c + d^2);  dK/da = -2 c (a - b) / (c + d^2)^2, so W = sum_c (2 / c) K_c^2."""
-    d2.clamp_min_(0.0)
     total = 0.0
     if w is not None:
         w.zero_()
     for c in cs:
         torch.add(d2, c, out=tmp).reciprocal_().mul_(c)  # (n, m) K_c
-        total += float(tmp.sum())
+        total += _tile_sum(tmp)
         if w is not None:
             w.addcmul_(tmp, tmp, value=2.0 / c)
     return total, w
@@ -150,8 +196,8 @@ def _imq(d2: Tensor, tmp: Tensor, w: Tensor | None, cs: tuple[float, ...]):
 def _energy(d2: Tensor, w: Tensor | None, thr: float):
     """k = -d;  dk/da = -(a - b) / d, so W = 1 / d (0 for coincident points)."""
     tiny = d2 <= thr  # (n, m) bool
-    d2.clamp_min_(0.0).sqrt_().masked_fill_(tiny, 0.0)  # (n, m) d
-    total = -float(d2.sum())
+    d2.sqrt_().masked_fill_(tiny, 0.0)  # (n, m) d
+    total = -_tile_sum(d2)
     if w is not None:
         torch.reciprocal(d2, out=w).masked_fill_(tiny, 0.0)
     return total, w
@@ -161,6 +207,30 @@ def _accumulate(side: _Side, lo: int, hi: int, other_t: Tensor, w: Tensor, weigh
     wb, r = contract_cols(w, other_t) if cols else contract_rows(w, other_t)
     side.wb[lo:hi].add_(wb, alpha=weight)
     side.r[lo:hi].add_(r, alpha=weight)
+
+
+def _accumulate_exact(a: _Side, i0: int, i1: int, b: _Side, j0: int, j1: int, w: Tensor, tmp: Tensor,
+                      weight: float) -> None:
+    """a.g_i += weight sum_j W_ij (a_i - b_j) and b.g_j += weight sum_i W_ij (b_j - a_i), from exact
+    differences (no a_i R_i - (W B)_i cancellation when |a_i| >> |a_i - b_j|).
+
+    The differences are recomputed into ``tmp`` rather than kept from the distance step, which would
+    take D more tile buffers out of cache.
+    """
+    for k in range(a.ptst.shape[0]):
+        torch.sub(a.ptst[k, i0:i1][:, None], b.ptst[k, j0:j1][None, :], out=tmp).mul_(w)  # (n, m)
+        a.g[i0:i1, k].add_(tmp.sum(1), alpha=weight)
+        b.g[j0:j1, k].sub_(tmp.sum(0), alpha=weight)
+
+
+def _accumulate_pair(t: _Tiles, a: _Side, i0: int, i1: int, b: _Side, j0: int, j1: int, w: Tensor,
+                     weight: float) -> None:
+    """Add one tile's gradient terms to both sides."""
+    if a.g is not None:
+        _accumulate_exact(a, i0, i1, b, j0, j1, w, t._view(t.tmp, i1 - i0, j1 - j0), weight)
+        return
+    _accumulate(a, i0, i1, b.ptst[:, j0:j1], w, weight, cols=False)
+    _accumulate(b, j0, j1, a.ptst[:, i0:i1], w, weight, cols=True)
 
 
 def _pair_sum(t: _Tiles, a: _Side, b: _Side | None, weight: float, tile: int) -> float:
@@ -178,11 +248,10 @@ def _pair_sum(t: _Tiles, a: _Side, b: _Side | None, weight: float, tile: int) ->
         for j0 in range(i0 if symmetric else 0, m, tile):
             j1 = min(j0 + tile, m)
             wt = 2.0 * weight if symmetric and j0 != i0 else weight
-            s, w = t.terms(a, i0, i1, b, j0, j1)
+            s, w = t.terms(a, i0, i1, b, j0, j1, diag=symmetric and j0 == i0)
             total += wt * s
             if w is not None:
-                _accumulate(a, i0, i1, b.ptst[:, j0:j1], w, wt, cols=False)
-                _accumulate(b, j0, j1, a.ptst[:, i0:i1], w, wt, cols=True)
+                _accumulate_pair(t, a, i0, i1, b, j0, j1, w, wt)
     return total
 
 
@@ -213,7 +282,8 @@ def mmd2_tiled_raw(
     cxx, cyy, cxy = _coefficients(n, m, estimator)
     shift = torch.cat([x, y]).mean(0)  # (D,) common centre: distances are unchanged
     a, b = _prepare(x, shift, spec, need_grad), _prepare(y, shift, spec, need_grad)
-    scale2 = float(torch.cat([a.pts, b.pts]).pow(2).sum(1).max()) if spec.kind == "energy" else 1.0
+    addmm_energy = spec.kind == "energy" and x.shape[1] > SMALL_D
+    scale2 = float(torch.cat([a.pts, b.pts]).pow(2).sum(1).max()) if addmm_energy else 1.0
     t = _Tiles(spec, min(tile, max(n, m)), x, need_grad, scale2)
     total = _pair_sum(t, a, None, cxx, tile) + _pair_sum(t, b, None, cyy, tile) + _pair_sum(t, a, b, cxy, tile)
     if estimator == "unbiased":
@@ -221,9 +291,7 @@ def mmd2_tiled_raw(
     value = torch.tensor(total, dtype=x.dtype, device=x.device)
     if not need_grad:
         return value, None, None
-    gx = -(a.pts.double() * a.r[:, None] - a.wb)  # (N, D)
-    gy = -(b.pts.double() * b.r[:, None] - b.wb)  # (M, D)
-    return value, gx.to(x.dtype), gy.to(y.dtype)
+    return value, a.grad().to(x.dtype), b.grad().to(y.dtype)
 
 
 def mmd2_tiled(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None = None) -> Tensor:

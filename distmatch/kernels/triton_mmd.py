@@ -1,10 +1,11 @@
 """Fused Triton MMD^2 (GPU; runs on CPU tensors under ``TRITON_INTERPRET=1``).
 
 One kernel, :func:`_triton_kernels.mmd_rows_kernel`, reduces a pair of sets (A, B) to per-row
-S_i = sum_j k(a_i, b_j), R_i = sum_j W_ij and (W B)_i for all bandwidths at once (each block of
+S_i = sum_j k(a_i, b_j) and G_i = sum_j W_ij (a_i - b_j) for all bandwidths at once (each block of
 squared distances is computed once and reused by every bandwidth).  It is launched on (x, y),
 (x, x), (y, y) and, for the y-gradient, (y, x); per-row reductions mean no atomics and a
-deterministic result.  Gradients: dS_xy/dx_i = -(x_i R_i - (W y)_i), dS_xx/dx_i = 2 * (same on (x, x)).
+deterministic result.  Gradients: dS_xy/dx_i = -G_i on (x, y), dS_xx/dx_i = -2 G_i on (x, x).
+G comes from exact differences for small D, otherwise as a_i R_i - (W B)_i with R_i = sum_j W_ij.
 Triton is imported lazily; GPU timings were not measured in the session that wrote this.
 """
 
@@ -17,7 +18,7 @@ import os
 import torch
 from torch import Tensor
 
-from ._common import LOG2E, KernelSpec, PrecomputedGradMMD2
+from ._common import LOG2E, SMALL_D, KernelSpec, PrecomputedGradMMD2
 
 _CACHE: dict[bool, object] = {}
 BLOCK_N = 32
@@ -68,24 +69,22 @@ def _params(spec: KernelSpec, dtype: torch.dtype, device: torch.device) -> tuple
 
 
 def rows_reduce(a: Tensor, b: Tensor, spec: KernelSpec, grad: bool, block: int | None = None):
-    """Launch mmd_rows_kernel: returns S (n,), R (n,) or None, WB (n, D) or None."""
+    """Launch mmd_rows_kernel: returns S (n,) and G (n, D) float64 (or None), G_i = sum_j W_ij (a_i - b_j)."""
     k = kernels()
     n, d = a.shape
+    exact = d <= SMALL_D
     par, nb, kind = _params(spec, a.dtype, a.device)
     ksum = torch.empty(n, dtype=a.dtype, device=a.device)
-    wsum = torch.empty(n if grad else 1, dtype=a.dtype, device=a.device)
-    wb = torch.empty((n, d) if grad else (1, d), dtype=a.dtype, device=a.device)
+    wsum = torch.empty(n if grad and not exact else 1, dtype=a.dtype, device=a.device)
+    g = torch.empty((n, d) if grad else (1, d), dtype=a.dtype, device=a.device)
     bn = block or BLOCK_N
     grid = (math.ceil(n / bn),)
     block_d = max(16, 1 << (d - 1).bit_length())
-    k.mmd_rows_kernel[grid](a, b, par, ksum, wsum, wb, n, b.shape[0], D=d, BLOCK_D=block_d, NB=nb,
-                            KIND=kind, GRAD=grad, BLOCK_N=bn, BLOCK_M=bn)
-    return ksum, (wsum if grad else None), (wb if grad else None)
-
-
-def _side_grad(p: Tensor, r: Tensor, wb: Tensor) -> Tensor:
-    """dS/dp_i = -(p_i R_i - (W q)_i): (N, D) Tensor in float64."""
-    return -(p.double() * r.double()[:, None] - wb.double())
+    k.mmd_rows_kernel[grid](a, b, par, ksum, wsum, g, n, b.shape[0], D=d, BLOCK_D=block_d, NB=nb,
+                            KIND=kind, GRAD=grad, EXACT=exact, BLOCK_N=bn, BLOCK_M=bn)
+    if not grad:
+        return ksum, None
+    return ksum, (g.double() if exact else a.double() * wsum.double()[:, None] - g.double())
 
 
 def mmd2_triton_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, block: int | None, grad: bool):
@@ -97,18 +96,18 @@ def mmd2_triton_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, bloc
     else:
         cxx, cyy = 1.0 / n**2, 1.0 / m**2
     cxy = -2.0 / (n * m)
-    sxy, rxy, wbxy = rows_reduce(x, y, spec, grad, block)
-    sxx, rxx, wbxx = rows_reduce(x, x, spec, grad, block)
-    syy, ryy, wbyy = rows_reduce(y, y, spec, grad, block)
+    sxy, gxy = rows_reduce(x, y, spec, grad, block)
+    sxx, gxx = rows_reduce(x, x, spec, grad, block)
+    syy, gyy = rows_reduce(y, y, spec, grad, block)
     total = cxx * sxx.double().sum() + cyy * syy.double().sum() + cxy * sxy.double().sum()
     if estimator == "unbiased":
         total = total - spec.k0 * (cxx * n + cyy * m)
     value = total.to(x.dtype)
     if not grad:
         return value, None, None
-    _, ryx, wbyx = rows_reduce(y, x, spec, grad, block)
-    gx = 2.0 * cxx * _side_grad(x, rxx, wbxx) + cxy * _side_grad(x, rxy, wbxy)
-    gy = 2.0 * cyy * _side_grad(y, ryy, wbyy) + cxy * _side_grad(y, ryx, wbyx)
+    _, gyx = rows_reduce(y, x, spec, grad, block)
+    gx = -(2.0 * cxx * gxx + cxy * gxy)  # (N, D)
+    gy = -(2.0 * cyy * gyy + cxy * gyx)  # (M, D)
     return value, gx.to(x.dtype), gy.to(y.dtype)
 
 

@@ -14,7 +14,7 @@ CASES = [("gaussian", geometric_bandwidths(0.8, 3)), ("gaussian", [0.3, 1.7]), (
 
 @pytest.mark.parametrize("kernel,bw", CASES)
 @pytest.mark.parametrize("estimator", ["biased", "unbiased"])
-@pytest.mark.parametrize("d", [1, 2, 5])
+@pytest.mark.parametrize("d", [1, 2, 5, 12])  # 12 > SMALL_D: the tl.dot gradient path
 def test_triton_mmd_matches_naive(points, triton_interpret, kernel, bw, estimator, d):
     x = points(21, d, seed=1).requires_grad_()
     y = points(18, d, 0.3, seed=2).requires_grad_()  # not multiples of the 16-block
@@ -63,3 +63,29 @@ def test_missing_triton_raises_and_auto_falls_back(monkeypatch):
         mmd2(torch.randn(4, 2), torch.randn(4, 2), [1.0], backend="triton")
     x, y = torch.randn(6, 2), torch.randn(5, 2)
     assert_close(mmd2(x, y, [1.0], backend="auto"), mmd2(x, y, [1.0], backend="tiled"))
+
+
+def test_triton_mmd_far_apart_float32(triton_interpret, mmd2_f32_check):
+    """Clusters at +-300, spread 0.05, bandwidths down to 3e-4: exact differences in value and gradient."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 2, generator=g, dtype=torch.float64) * 0.05 + torch.tensor([300.0, 0.0])
+    y = torch.randn(40, 2, generator=g, dtype=torch.float64) * 0.05 - torch.tensor([300.0, 0.0])
+    mmd2_f32_check(x, y, [0.02 / 2**k for k in range(7)], backend="triton", tile=16)
+
+
+def test_triton_double_backward_raises(points, triton_interpret):
+    x, y = points(9, 2, seed=9).requires_grad_(), points(7, 2, 0.3, seed=10)
+    with pytest.raises(RuntimeError, match="double backward"):
+        torch.autograd.grad(mmd2(x, y, [0.7], backend="triton", tile=16), [x], create_graph=True)
+
+
+def test_triton_sinkhorn_p1_close_pairs_float32(triton_interpret):
+    """Pairs closer than sqrt(1e-8) have the clamped cost and no gradient (GeomLoss and float64 give 0).
+
+    The kernel masks on d^2 > 1e-8, the clamp's own test, so this holds however sqrt rounds on a GPU.
+    """
+    x = torch.tensor([[0.0], [1.0]], requires_grad=True)
+    y = (x.detach() + 5e-5).requires_grad_()
+    val = sinkhorn(x, y, blur=0.01, p=1, backend="triton", tile=16)
+    for g in torch.autograd.grad(val, [x, y]):
+        assert_close(g, torch.zeros_like(g), rtol=0, atol=1e-6)

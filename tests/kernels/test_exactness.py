@@ -1,0 +1,150 @@
+"""Float32 results against float64 references, double backward, non-finite inputs, bandwidth grads."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from geomloss import SamplesLoss
+from torch.testing import assert_close
+
+from distmatch.config import median_heuristic_ladder
+from distmatch.data import get_dataset
+from distmatch.kernels import mmd2, sinkhorn
+from distmatch.kernels._common import make_spec
+
+
+def _clusters(n: int, offset: float, std: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two 2-D Gaussian clusters of ``n`` points centred at (+offset, 0) and (-offset, 0), float64."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g, dtype=torch.float64) * std + torch.tensor([offset, 0.0])
+    y = torch.randn(n, 2, generator=g, dtype=torch.float64) * std - torch.tensor([offset, 0.0])
+    return x, y
+
+
+@pytest.mark.parametrize("sigmas", [[0.02 / 2**k for k in range(7)], [0.02], [0.05, 0.02]],
+                         ids=["ladder7", "single", "pair"])
+def test_far_apart_clusters_with_small_bandwidths(mmd2_f32_check, sigmas):
+    """Clusters at +-300 with spread 0.05: |a|^2 + |b|^2 - 2 a.b would lose every digit of d^2."""
+    x, y = _clusters(128, 300.0, 0.05, seed=0)
+    mmd2_f32_check(x, y, sigmas, backend="tiled", tile=48)
+
+
+@pytest.mark.parametrize("estimator", ["biased", "unbiased"])
+def test_ten_octave_ladder_on_separated_clusters(mmd2_f32_check, estimator):
+    x, y = _clusters(64, 30.0, 0.2, seed=1)
+    mmd2_f32_check(x, y, [1.0 / 2**k for k in range(10)], estimator, backend="tiled", tile=32)
+
+
+@pytest.mark.parametrize("name", ["25gaussians", "grid", "swissroll"])
+@pytest.mark.parametrize("n,estimator", [(256, "biased"), (512, "unbiased")])
+def test_default_toy_batches(mmd2_f32_check, name, n, estimator):
+    """2-D toy batches with the default median-heuristic ladder of 7 octaves (one-exp ladder path)."""
+    ds = get_dataset(name)
+    sigmas = median_heuristic_ladder(ds.sample(1000, np.random.default_rng(0)))
+    assert len(sigmas) == 7 and make_spec("gaussian", sigmas).ladder
+    rng = np.random.default_rng(n)
+    real = torch.from_numpy(ds.sample(n, rng))
+    fake = 0.9 * torch.from_numpy(ds.sample(n, rng)) + 0.1 * torch.from_numpy(rng.normal(size=(n, 2)))
+    mmd2_f32_check(fake, real, sigmas, estimator)
+
+
+def _imq_reference(x: torch.Tensor, y: torch.Tensor, cs: list[float]) -> torch.Tensor:
+    """Biased MMD^2 with sum_c c / (c + d^2) from exact float64 differences."""
+    def k(a, b):
+        d2 = (a[:, None, :] - b[None, :, :]).pow(2).sum(-1)
+        return sum(c / (c + d2) for c in cs)
+
+    return k(x, x).mean() + k(y, y).mean() - 2.0 * k(x, y).mean()
+
+
+@pytest.mark.parametrize("kernel,sigmas", [("gaussian", [0.01]), ("gaussian", [0.02, 0.01]), ("imq", [0.01])])
+def test_large_d_self_terms_are_exact(kernel, sigmas):
+    """D > 8 takes the addmm path: d^2 is clamped at 0 and exactly 0 on the diagonal, so each point's
+    kernel with itself is exactly 1 per bandwidth and carries no gradient."""
+    g = torch.Generator().manual_seed(2)
+    x = (torch.randn(40, 12, generator=g) * 10).requires_grad_()
+    y = (torch.randn(30, 12, generator=g) * 10).requires_grad_()
+    got = mmd2(x, y, sigmas, kernel=kernel, backend="tiled", tile=16)
+    gx, gy = torch.autograd.grad(got, [x, y])
+    if kernel == "gaussian":  # all pairs are > 20 sigma apart: only the diagonal survives
+        want = len(sigmas) * (1 / 40 + 1 / 30)
+        assert_close(got.double(), torch.tensor(want, dtype=torch.float64), rtol=1e-6, atol=0)
+        assert float(gx.abs().max()) == 0.0 and float(gy.abs().max()) == 0.0
+    else:
+        want = _imq_reference(x.detach().double(), y.detach().double(), [s * s for s in sigmas])
+        assert_close(got.double(), want, rtol=1e-5, atol=0)
+
+
+def test_near_ladder_bandwidths_are_not_snapped(points, mmd2_reference):
+    x, y = points(60, 2, seed=3), points(50, 2, 0.5, seed=4)
+    for sigmas in ([1.0, 0.500005], [1.0, 0.5 * (1 + 1e-9)], [1.0, 0.5]):
+        assert_close(mmd2(x, y, sigmas, backend="tiled"), mmd2_reference(x, y, sigmas), rtol=1e-10, atol=0)
+    assert make_spec("gaussian", [1.0, 0.5]).ladder and not make_spec("gaussian", [1.0, 0.500005]).ladder
+
+
+def _value_and_grads(fn, x: torch.Tensor, y: torch.Tensor) -> list[torch.Tensor]:
+    x, y = x.clone().requires_grad_(), y.clone().requires_grad_()
+    value = fn(x, y)
+    return [value.detach().double(), *(g.double() for g in torch.autograd.grad(value, [x, y]))]
+
+
+@pytest.mark.parametrize("far", [1.0, 10.0])
+def test_sinkhorn_p1_close_pairs_float32(far):
+    """Pairs closer than sqrt(1e-8) have the clamped cost and no gradient, in float32 as in float64."""
+    x = torch.tensor([[0.0], [far]], dtype=torch.float32)
+    y = x + 5e-5
+    ours = lambda a, b: sinkhorn(a, b, blur=0.01, p=1, backend="tiled")  # noqa: E731
+    geomloss = SamplesLoss("sinkhorn", p=1, blur=0.01, backend="tensorized")
+    got = _value_and_grads(ours, x, y)
+    for want in (_value_and_grads(ours, x.double(), y.double()), _value_and_grads(geomloss, x.double(), y.double())):
+        for g, w in zip(got, want):
+            assert_close(g, w, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, y: mmd2(x, y, [0.5, 1.0], backend="tiled"),
+    lambda x, y: sinkhorn(x, y, blur=0.1, backend="tiled"),
+], ids=["mmd2", "sinkhorn"])
+def test_double_backward_raises(points, call):
+    x, y = points(12, 2, seed=5).requires_grad_(), points(10, 2, 0.3, seed=6)
+    with pytest.raises(RuntimeError, match="double backward"):
+        torch.autograd.grad(call(x, y), [x], create_graph=True)
+
+
+@pytest.mark.parametrize("kernel,bw", [("gaussian", [0.7, 1.3]), ("imq", [0.8]), ("energy", None)])
+@pytest.mark.parametrize("d", [2, 12])
+def test_naive_backend_supports_double_backward(points, kernel, bw, d):
+    x, y = points(6, d, seed=7).requires_grad_(), points(5, d, 0.3, seed=8).requires_grad_()
+    f = lambda a, b: mmd2(a, b, bw, "unbiased", kernel, backend="naive")  # noqa: E731
+    assert torch.autograd.gradcheck(f, (x, y))
+    assert torch.autograd.gradgradcheck(f, (x, y))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, y: mmd2(x, y, [1.0], backend="tiled"),
+    lambda x, y: mmd2(x, y, [1.0], backend="naive"),
+    lambda x, y: sinkhorn(x, y),
+], ids=["tiled", "naive", "sinkhorn"])
+@pytest.mark.parametrize("arg,bad", [("x", math.nan), ("y", math.inf), ("y", -math.inf)])
+def test_non_finite_inputs_raise(call, arg, bad):
+    x, y = torch.randn(5, 2), torch.randn(4, 2)
+    (x if arg == "x" else y)[1, 0] = bad
+    with pytest.raises(ValueError, match=f"^{arg} contains NaN or inf"):
+        call(x, y)
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "imq"])
+def test_bandwidth_tensor_requiring_grad(points, mmd2_reference, kernel):
+    """Refused where bandwidths are constants (tiled); differentiated by the naive backend."""
+    x, y = points(15, 2, seed=9), points(12, 2, 0.4, seed=10)
+    bw = torch.tensor([0.6, 1.1], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match="bandwidths requires grad"):
+        mmd2(x, y, bw, kernel=kernel, backend="tiled")
+    with torch.no_grad():
+        assert_close(mmd2(x, y, bw, kernel=kernel), mmd2(x, y, bw.tolist(), kernel=kernel))
+    assert torch.autograd.gradcheck(lambda s: mmd2(x, y, s, kernel=kernel, backend="naive"), (bw,))
+    if kernel == "gaussian":
+        (got,) = torch.autograd.grad(mmd2(x, y, bw, backend="naive"), [bw])
+        (want,) = torch.autograd.grad(mmd2_reference(x, y, bw), [bw])
+        assert_close(got, want, rtol=1e-10, atol=0)
