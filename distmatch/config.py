@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +107,7 @@ class RunConfig:
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+        return io.dumps(dataclasses.asdict(self))
 
     def validate(self) -> "RunConfig":
         """Check every setting's type and range (None = default still allowed); normalise in place."""

@@ -666,6 +666,21 @@ def _(tmp):
     return run_args(tmp / "o")
 
 
+def _read_only(monkeypatch) -> None:
+    import errno
+
+    from distmatch import io
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", "config.json")
+    monkeypatch.setattr(io, "save_json", refuse)
+
+
+@case("read-only file system under --out", "traceback", fragment="read-only", patch=_read_only)
+def _(tmp):
+    return run_args(tmp / "o")
+
+
 @case(".npz archive named .npy", "traceback", fragment=".npz")
 def _(tmp):
     with open(tmp / "z.npy", "wb") as fh:
