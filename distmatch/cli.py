@@ -66,6 +66,9 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="YAML/TOML file of settings (the keys of a sweep spec, or any option's name with _); "
+                   "options given on the command line override it.")
 @click.option("--objective", type=click.Choice(list(OBJECTIVES)), default="mmd", show_default=True,
               help="Training objective (see `distmatch list`).")
 @click.option("--dataset", default="8gaussians", show_default=True,
@@ -106,7 +109,7 @@ def cli(debug: bool) -> None:
 @click.option("--overwrite", is_flag=True,
               help="Replace the run in --out (only a directory that holds a distmatch run, only its own files).")
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
-def run(out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) -> None:
+def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) -> None:
     """Train a generator and write samples, metrics, checkpoint and figures to a run directory."""
     from .data.identity import dataset_label
     from .rundir import RunComplete, RunDir
@@ -114,6 +117,8 @@ def run(out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) 
 
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite contradict each other: give one of them")
+    if config_file:
+        options = with_file_settings(options, config_file)
     dataset = load_dataset(options["dataset"], options["data_dir"], options["seed"])
     cfg = resolve(RunConfig(**options), dataset)
     rundir = RunDir(out or f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
@@ -130,6 +135,18 @@ def run(out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) 
         summary = trainer.fit()
     if not quiet:
         click.echo(format_summary(summary, rundir.path))
+
+
+def with_file_settings(options: dict, path: str) -> dict:
+    """The options with a config file's settings filled in wherever the command line gave none."""
+    from click.core import ParameterSource
+
+    from .settings import run_file_options
+
+    ctx = click.get_current_context()
+    from_file = run_file_options(io.read_settings_file(Path(path)), path)
+    given = {k for k in options if ctx.get_parameter_source(k) not in (ParameterSource.DEFAULT, None)}
+    return {**options, **{k: v for k, v in from_file.items() if k not in given}}
 
 
 def format_summary(summary: dict, out_dir: Path) -> str:

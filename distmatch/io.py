@@ -130,6 +130,27 @@ def truncate_jsonl(path: Path, max_step: int) -> None:
     _atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
 
 
+def read_settings_file(path: Path) -> Any:
+    """Parse a YAML (.yaml/.yml, safe loader: no Python objects) or TOML (.toml) file."""
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml", ".toml"):
+        raise FileFormatError(f"{path}: expected a .yaml, .yml or .toml file")
+    if not path.is_file():
+        raise FileFormatError(f"{path}: does not exist or is not a file")
+    text = read_text(path)
+    if path.suffix == ".toml":
+        import tomllib
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise FileFormatError(f"{path}: invalid TOML: {exc}") from None
+    import yaml
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FileFormatError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+
+
 def load_npy(path: Path) -> np.ndarray:
     """A plain numeric ``.npy`` array; never unpickles. FileFormatError for anything else."""
     path = Path(path)

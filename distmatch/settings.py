@@ -181,3 +181,44 @@ def click_range(name: str):
     if spec.kind is float:
         return click.FloatRange(spec.low, spec.high, min_open=spec.low_open)
     raise TypeError(f"{name} is not a number setting")
+
+
+DERIVED = ("dataset_id", "bandwidth_source")  # set by resolve, never by a user
+PLURALS = {"objectives": "objective", "datasets": "dataset", "seeds": "seed"}
+
+
+def run_file_options(data: Any, source: str) -> dict[str, Any]:
+    """Settings of one run from a parsed config file, validated.
+
+    Accepts the keys of a sweep spec — ``objectives``, ``datasets``, ``seeds`` (one value each
+    here), ``steps`` and a ``run_options`` mapping — as well as any setting at the top level.
+    """
+    if not isinstance(data, dict):
+        raise SettingError(f"{source}: expected a mapping of settings")
+    flat = {str(k).replace("-", "_"): v for k, v in data.items() if k != "run_options"}
+    nested = data.get("run_options", {}) or {}
+    if not isinstance(nested, dict):
+        raise SettingError(f"{source}: run_options must be a mapping of settings to values")
+    flat.update({str(k).replace("-", "_"): v for k, v in nested.items()})
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        name = PLURALS.get(key, key)
+        if key in PLURALS:
+            value = _single(key, value, source)
+        if name not in SETTINGS or name in DERIVED:
+            accepted = ", ".join(k for k in SETTINGS if k not in DERIVED)
+            raise SettingError(f"{source}: unknown setting {key!r}; accepted: {accepted}, run_options")
+        try:
+            out[name] = coerce(name, value)
+        except SettingError as exc:
+            raise SettingError(f"{source}: {exc}") from None
+    return out
+
+
+def _single(key: str, value: Any, source: str) -> Any:
+    """One value from a sweep-style list key (a run has one objective, dataset and seed)."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else [value]
+    if len(items) != 1:
+        raise SettingError(f"{source}: {key}: a run takes exactly one value, got {value!r} (use `distmatch sweep`)")
+    item = items[0]
+    return item.strip() if isinstance(item, str) else item

@@ -13,7 +13,6 @@ import multiprocessing as mp
 import os
 import platform
 import time
-import tomllib
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -210,24 +209,10 @@ def load_spec_file(path: str | Path) -> SweepSpec:
 
 
 def _read_spec_file(path: Path) -> Any:
-    if not path.is_file():
-        raise SpecError(f"spec file {path} does not exist or is not a file")
     try:
-        text = io.read_text(path)
+        return io.read_settings_file(path)
     except io.FileFormatError as exc:
         raise SpecError(str(exc)) from None
-    if path.suffix == ".toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"{path}: invalid TOML: {exc}") from None
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
-    raise SpecError(f"spec file {path}: expected a .yaml, .yml or .toml file")
 
 
 # --------------------------------------------------------------------------- one run (in a worker)
