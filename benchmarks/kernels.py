@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BANDWIDTHS = [2**0.5, 1.0, 2**-0.5]  # sqrt(2) ladder around 1 (data are standard normal)
-BLUR = 0.01  # Sinkhorn blur used by the speed anchors in REFERENCES.md
+BLUR = 0.01  # Sinkhorn blur of the published speed anchors (README, kernels section)
 # (method, modes, max N or None): 'ours' methods have no size cap besides the time estimate
 METHODS = {
     "mmd_ours": ("fwd", "fwd+bwd"),

@@ -5,7 +5,7 @@
 MMD²: 3 Gaussian bandwidths (sqrt(2) ladder), loss + gradient w.r.t. x. Baselines in the same
 run: naive torch (cdist + exp, autograd) and GeomLoss tensorized 'gaussian' (one bandwidth, so
 it does a third of our kernel work: a conservative ratio). Sinkhorn: p = 2, blur 0.01, scaling
-0.5, debiased, loss + gradient, ours vs GeomLoss tensorized (the REFERENCES.md anchor setting).
+0.5, debiased, loss + gradient, ours vs GeomLoss tensorized (the setting of the published speed anchors).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ TEX_LABELS = {"modes": "modes", "hq": r"HQ (\%)", "rkl": "rev-KL", "mmd": r"MMD$
               "w1": "$W_1$", "w2": "$W_2$", "fd": "FD"}
 FORMATS = {"modes": "{:.1f}", "hq": "{:.1f}", "rkl": "{:.3f}"}  # others: 3 significant digits
 
-# Published numbers (REFERENCES.md): (dataset, method, source and protocol, {metric: value}).
+# Published numbers (docs/protocols.md): (dataset, method, source and protocol, {metric: value}).
 PUBLISHED: list[tuple[str, str, str, dict[str, float]]] = [
     ("ring", "GAN", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 6.3, "hq": 98.2, "rkl": 0.45}),
     ("ring", "PacGAN4", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 7.8, "hq": 95.9, "rkl": 0.07}),

@@ -1,4 +1,4 @@
-"""2-D toy mixtures with known mode centres and spread (protocols in REFERENCES.md)."""
+"""2-D toy mixtures with known mode centres and spread (definitions and sources in docs/protocols.md)."""
 
 from __future__ import annotations
 

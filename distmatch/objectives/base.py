@@ -11,7 +11,7 @@ from torch import nn
 
 @dataclass(frozen=True)
 class TrainingDefaults:
-    """Optimiser settings an objective was published with (REFERENCES.md)."""
+    """Optimiser settings an objective was published with (docs/protocols.md)."""
 
     optimizer: str  # 'adam' | 'rmsprop' | 'sgd'
     lr: float

@@ -237,7 +237,7 @@ def test_corrupt_cache_is_retrained(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.warns(UserWarning, match="unreadable"):
         model = get_classifier(data, tmp_path, epochs=1)
-    assert model.test_accuracy >= 0.0 and path.stat().st_size > 100
+    assert model.test_accuracy > 0.5 and path.stat().st_size > 100  # retrained (chance is 0.1)
 
 
 def test_training_is_seeded_and_leaves_global_rng_alone():
