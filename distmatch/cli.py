@@ -9,10 +9,8 @@ import click
 import numpy as np
 
 from . import io
-from .config import RunConfig, median_heuristic_ladder, metric_bandwidths, resolve
 from .data import DataError, dataset_descriptions, get_dataset
 from .errors import describe_error
-from .noise import NOISE_KINDS
 from .objectives import OBJECTIVES
 from .settings import SETTINGS, click_range
 
@@ -76,7 +74,7 @@ def cli(debug: bool) -> None:
 @click.option("--seed", type=click_range("seed"), default=0, show_default=True, help="Seed for all randomness.")
 @click.option("--steps", type=click_range("steps"), help="Total generator steps (default per objective; resume counts from 0).")
 @click.option("--batch-size", type=click_range("batch_size"), help="Batch size for real and generated batches.")
-@click.option("--noise", type=click.Choice(NOISE_KINDS), default="gaussian", show_default=True,
+@click.option("--noise", type=click.Choice(SETTINGS["noise"].choices), default="gaussian", show_default=True,
               help="Noise distribution: uniform on [-1, 1] or standard normal.")
 @click.option("--noise-dim", type=click_range("noise_dim"), help="Noise dimension [points: the data dimension, images: 32].")
 @click.option("--model", type=click.Choice(["mlp", "dcgan"]), help="Model family [points: mlp, images: dcgan].")
@@ -120,6 +118,8 @@ def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool,
     if config_file:
         options = with_file_settings(options, config_file)
     dataset = load_dataset(options["dataset"], options["data_dir"], options["seed"])
+    from .config import RunConfig, resolve
+
     cfg = resolve(RunConfig(**options), dataset)
     rundir = RunDir(out or f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
     mode = "resume" if resume else "overwrite" if overwrite else "new"
@@ -215,6 +215,8 @@ def eval_cmd(run_dir: str) -> None:
     if samples.shape[1:] != tuple(dataset.shape):
         raise click.ClickException(f"{rundir.samples}: samples of shape {samples.shape[1:]} do not match the data's "
                                    f"{tuple(dataset.shape)}")
+    from .config import metric_bandwidths
+
     metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
                        full=True)
     summary["metrics"] = metrics
@@ -256,6 +258,8 @@ def distance_cmd(x_file: str, y_file: str, bandwidths: list[float] | None, blur:
         raise click.ClickException(str(exc)) from None
     if x.shape[1] != y.shape[1]:
         raise click.ClickException(f"dimension mismatch: {x_file} has {x.shape[1]} columns, {y_file} has {y.shape[1]}")
+    from .config import median_heuristic_ladder
+
     bandwidths = bandwidths or median_heuristic_ladder(np.concatenate([x, y]))
     out = {"n_x": len(x), "n_y": len(y), "mmd2_unbiased": mmd_unbiased(x, y, bandwidths),
            "bandwidths": bandwidths, "sinkhorn": sinkhorn_divergence(x, y, blur=blur), "blur": blur,

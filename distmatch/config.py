@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from . import io, settings
 from .data import Dataset
-from .kernels.mmd import median_bandwidth
 from .objectives import OBJECTIVES, objective_class
 
 # Settings that may change between an interrupted run and its resumption.
@@ -168,6 +166,10 @@ def median_heuristic_ladder(data: np.ndarray, n: int = 7, ratio: float = 2.0, ma
     is the 4th power of the previous one, so the tiled kernel can serve all bandwidths from one
     ``exp``.
     """
+    import torch
+
+    from .kernels.mmd import median_bandwidth
+
     x = torch.from_numpy(np.ascontiguousarray(data.reshape(len(data), -1), dtype=np.float64))
     med = median_bandwidth(x, max_points=max_points)
     return [med / ratio**k for k in range(n)]

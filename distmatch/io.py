@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> None:
@@ -37,6 +36,8 @@ class FileFormatError(ValueError):
 
 def save_torch(obj: Any, path: Path) -> None:
     """``torch.save`` via a temp file and rename."""
+    import torch
+
     _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
@@ -168,6 +169,8 @@ def load_npy(path: Path) -> np.ndarray:
 
 def load_checkpoint(path: Path, device: Any = "cpu") -> dict:
     """``torch.load(weights_only=True)``: tensors and plain containers only, so no code can run."""
+    import torch
+
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except pickle.UnpicklingError:

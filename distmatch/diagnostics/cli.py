@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import os
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 import numpy as np
 from tqdm.auto import tqdm
 
 from ..data import DataError, get_dataset
-from ..objectives import OBJECTIVES
-from . import mmd_bandwidth as bw
-from . import mode_collapse as mc
-from . import saturation as sat
-from . import vanishing_gradient as vg
-from .common import parse_seeds, single_thread, write_csv, write_json
+from .common import MODE_COLLAPSE_OBJECTIVES, WGAN_CRITICS, parse_seeds, single_thread, write_csv, write_json
+
+if TYPE_CHECKING:
+    from . import mode_collapse as mc
+    from . import vanishing_gradient as vg
+
+
+def experiment(name: str):
+    """An experiment module, imported when a command runs (so --help never loads torch)."""
+    return importlib.import_module(f"distmatch.diagnostics.{name}")
 
 POS_INT = click.IntRange(min=1)
 
@@ -85,7 +90,7 @@ def diagnose() -> None:
 @click.option("--dataset", default="8gaussians", show_default=True,
               help="2-D mixture with known centres: 8gaussians, 25gaussians, ring, grid.")
 @click.option("--steps", type=POS_INT, help="Generator steps per run [1000; --fast: 40].")
-@click.option("--objectives", default=",".join(mc.DEFAULT_OBJECTIVES), show_default=True,
+@click.option("--objectives", default=",".join(MODE_COLLAPSE_OBJECTIVES), show_default=True,
               help="Comma-separated objectives (rows of the figure).")
 @click.option("--samples", type=POS_INT, help="Samples per evaluation [1000; --fast: 300].")
 @click.option("--workers", type=POS_INT, default=min(2, os.cpu_count() or 1), show_default=True,
@@ -93,6 +98,7 @@ def diagnose() -> None:
 @user_errors
 def mode_collapse_cmd(seeds, out, fast, quiet, dataset, steps, objectives, samples, workers) -> None:
     """Samples at 5 training steps per objective, and modes covered vs step (mean ± std over seeds)."""
+    mc = experiment("mode_collapse")
     objs = _objectives(objectives)
     mc.check_toy(get_dataset(dataset))
     steps = steps or (40 if fast else 1000)
@@ -110,6 +116,8 @@ def mode_collapse_cmd(seeds, out, fast, quiet, dataset, steps, objectives, sampl
 
 
 def _objectives(spec: str) -> list[str]:
+    from ..objectives import OBJECTIVES
+
     objs = [o.strip() for o in spec.split(",") if o.strip()]
     bad = [o for o in objs if o not in OBJECTIVES]
     if bad or not objs:
@@ -119,6 +127,7 @@ def _objectives(spec: str) -> list[str]:
 
 
 def _write_mode_collapse(result: mc.ModeCollapseResult, out: Path, stem: str, fast: bool) -> list[Path]:
+    from . import mode_collapse as mc
     from .figures import mode_collapse_figure
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -144,13 +153,14 @@ def _write_mode_collapse(result: mc.ModeCollapseResult, out: Path, stem: str, fa
               help="Non-saturating GAN steps before the generator is fixed (0 = untrained).")
 @click.option("--d-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="Adam learning rate of the discriminator.")
-@click.option("--wgan-critic", type=click.Choice(vg.WGAN_CRITICS), default="gp", show_default=True,
+@click.option("--wgan-critic", type=click.Choice(WGAN_CRITICS), default="gp", show_default=True,
               help="Wasserstein critic: gradient penalty (Adam 1e-4) or weight clipping (RMSProp 5e-5).")
 @user_errors
 def vanishing_gradient_cmd(seeds, out, fast, quiet, dataset, steps, record_every, pretrain_steps, d_lr,
                            wgan_critic) -> None:
     """Generator gradient norms under log(1-D), -log D and -f while D / f train from scratch."""
     single_thread()
+    vg = experiment("vanishing_gradient")
     vg.check_dataset(dataset)
     s = vg.VGSettings(dataset=dataset, d_steps=steps or (400 if fast else 2000), record_every=record_every,
                       pretrain_steps=pretrain_steps, d_lr=d_lr, wgan_critic=wgan_critic,
@@ -163,6 +173,7 @@ def vanishing_gradient_cmd(seeds, out, fast, quiet, dataset, steps, record_every
 
 
 def _write_vanishing(result: vg.VGResult, out: Path, stem: str, fast: bool) -> list[Path]:
+    from . import vanishing_gradient as vg
     from .figures import vanishing_gradient_figure
     csv = write_csv(vg.rows(result), out / "data" / f"{stem}.csv")
     js = write_json({"experiment": "vanishing-gradient", "settings": dataclasses.asdict(result.settings),
@@ -180,6 +191,7 @@ def _write_vanishing(result: vg.VGResult, out: Path, stem: str, fast: bool) -> l
 @user_errors
 def saturation_cmd(seeds, out, fast, quiet, steps, separation) -> None:
     """A near-optimal GAN discriminator saturates between far-apart 1-D Gaussians; a WGAN critic does not."""
+    sat = experiment("saturation")
     s = sat.SatSettings(real_mean=separation / 2, fake_mean=-separation / 2, steps=steps or (500 if fast else 3000),
                         x_min=-separation, x_max=separation)
     t0 = time.perf_counter()
@@ -213,6 +225,7 @@ def _fmt(values: list[float], spec: str = ".2f") -> str:
 def mmd_bandwidth_cmd(seeds, out, fast, quiet, dataset, shift) -> None:
     """Witness functions and loss landscapes of small, medium, large and multi-bandwidth Gaussian kernels."""
     single_thread()
+    bw = experiment("mmd_bandwidth")
     extra = dict(n=400, n_grid=41, shifts=tuple(np.geomspace(1e-3, 2, 12).tolist())) if fast else {}
     s = bw.BWSettings(dataset=dataset, shift=shift, **extra)
     t0 = time.perf_counter()

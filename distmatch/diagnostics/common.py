@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import torch
 
 from .. import io
 
@@ -33,8 +32,14 @@ def parse_seeds(spec: str) -> list[int]:
     return sorted(seeds)
 
 
+MODE_COLLAPSE_OBJECTIVES = ("mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp")
+WGAN_CRITICS = ("gp", "clip")
+
+
 def single_thread() -> int:
     """Use one torch CPU thread (fastest for small MLPs); return the previous count."""
+    import torch
+
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     return previous
@@ -65,6 +70,8 @@ def write_json(obj: dict, path: Path) -> Path:
 
 def provenance() -> dict:
     """Where and when the data was made."""
+    import torch
+
     return {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "torch": torch.__version__, "numpy": np.__version__,
             "python": platform.python_version(), "machine": platform.machine(), "commit": io.git_commit()}
 
@@ -75,7 +82,9 @@ def mean_std(values: Iterable[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]
     return arr.mean(0), arr.std(0)
 
 
-def grad_norm(params: Iterable[torch.nn.Parameter]) -> float:
+def grad_norm(params: Iterable["torch.nn.Parameter"]) -> float:
     """Euclidean norm of all parameter gradients (missing grads count as 0)."""
+    import torch
+
     sq = [p.grad.detach().pow(2).sum() for p in params if p.grad is not None]
     return float(torch.sqrt(torch.stack(sq).sum())) if sq else 0.0

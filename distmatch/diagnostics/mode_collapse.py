@@ -12,9 +12,9 @@ import numpy as np
 
 from ..data import Dataset, get_dataset
 from ..metrics.toy import mode_metrics
-from .common import single_thread
+from .common import MODE_COLLAPSE_OBJECTIVES, single_thread
 
-DEFAULT_OBJECTIVES = ("mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp")
+DEFAULT_OBJECTIVES = MODE_COLLAPSE_OBJECTIVES
 SNAPSHOT_FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)
 METRIC_KEYS = ("modes", "hq", "rkl")
 
