@@ -271,9 +271,10 @@ def _register_commands() -> None:
     """Commands that live in their own modules."""
     from .data.cli import data
     from .diagnostics.cli import diagnose
+    from .sample_cli import sample
     from .sweep_cli import sweep, table
 
-    for command in (sweep, table, diagnose, data):
+    for command in (sweep, table, diagnose, data, sample):
         cli.add_command(command)
 
 
