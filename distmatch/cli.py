@@ -11,7 +11,7 @@ import numpy as np
 from . import io
 from .data import DataError, dataset_descriptions, get_dataset
 from .errors import describe_error
-from .objectives import OBJECTIVES
+from .objectives import OBJECTIVES, describe
 from .settings import SETTINGS, click_range
 
 
@@ -180,8 +180,8 @@ def _fmt(v) -> str:
 def list_cmd() -> None:
     """List objectives and datasets with one-line descriptions."""
     click.echo("objectives:")
-    for name, cls in OBJECTIVES.items():
-        click.echo(f"  {name:<14} {cls.description}")
+    for name in OBJECTIVES:
+        click.echo(f"  {name:<14} {describe(name)}")
     click.echo("datasets:")
     for name, desc in dataset_descriptions().items():
         click.echo(f"  {name:<14} {desc}")

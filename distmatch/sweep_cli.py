@@ -7,16 +7,14 @@ from pathlib import Path
 
 import click
 
+from .sweep import MANIFEST, SpecError, build_spec, load_spec_file, parse_sets, read_manifest, run_sweep
 from .tables import DEFAULT_METRICS, TableError, build_table, render
 
-MANIFEST = "manifest.json"  # distmatch.sweep.MANIFEST (kept here so --help does not load torch)
 
 
 def _spec_from_options(spec_file: str | None, objectives: str | None, datasets: str | None, seeds: str | None,
                        steps: int | None, sets: tuple[str, ...]):
     """A SweepSpec from --spec FILE or from --objectives/--datasets/--seeds (+ --steps, --set)."""
-    from .sweep import SpecError, build_spec, load_spec_file, parse_sets
-
     if spec_file:
         if objectives or datasets or seeds:
             raise SpecError("give either --spec FILE or --objectives/--datasets/--seeds, not both")
@@ -59,8 +57,6 @@ def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, bac
     crashes or diverges is recorded as failed in OUT/manifest.json without stopping the others.
     Exits with code 1 if any run failed.
     """
-    from .sweep import SpecError, run_sweep
-
     try:
         spec = _spec_from_options(spec_file, objectives, datasets, seeds, steps, sets)
     except SpecError as exc:
@@ -123,8 +119,6 @@ def table(paths, metrics, fmt, published, output) -> None:
 
 def has_manifest(path: str | Path) -> bool:
     """True for a sweep directory (for ``distmatch plot``)."""
-    from .sweep import read_manifest
-
     return (Path(path) / MANIFEST).is_file() and bool(read_manifest(Path(path)))
 
 

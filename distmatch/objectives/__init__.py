@@ -1,24 +1,56 @@
-"""Registry of objectives: resolve a name once, then call the common interface."""
+"""Registry of objectives: a name, where its class lives, and one line on what it optimises.
+
+Adding an objective = one module + one line in ``REGISTRY``. Classes are imported on first use,
+so listing names and descriptions (``distmatch --help``, ``distmatch list``) never loads torch.
+"""
 
 from __future__ import annotations
 
-from .base import Objective, TrainingDefaults
-from .minimax import Minimax
-from .mmd import MMD
-from .nonsaturating import NonSaturating
-from .sinkhorn import Sinkhorn
-from .wgan_clip import WGANClip
-from .wgan_gp import WGANGP
+from collections.abc import Iterator, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-OBJECTIVES: dict[str, type[Objective]] = {cls.name: cls for cls in (MMD, Minimax, NonSaturating, WGANClip, WGANGP, Sinkhorn)}
+if TYPE_CHECKING:
+    from .base import Objective
+
+REGISTRY: dict[str, tuple[str, str]] = {
+    "mmd": ("mmd:MMD", "GMMN: multi-bandwidth Gaussian-kernel MMD to the data batch, no discriminator"),
+    "minimax": ("minimax:Minimax", "original GAN; G minimises log(1 - D(G(z))) (saturating)"),
+    "nonsaturating": ("nonsaturating:NonSaturating", "GAN with the -log D(G(z)) generator loss (non-saturating)"),
+    "wgan-clip": ("wgan_clip:WGANClip", "Wasserstein critic kept Lipschitz by clipping weights to [-c, c]"),
+    "wgan-gp": ("wgan_gp:WGANGP", "Wasserstein critic with a gradient penalty lambda (||grad f|| - 1)^2"),
+    "sinkhorn": ("sinkhorn:Sinkhorn",
+                 "Sinkhorn divergence (debiased entropic OT, blur = sqrt(eps)) to the data batch, no critic"),
+}
+
+
+class _Objectives(Mapping):
+    """Name -> objective class, importing each class's module when it is first looked up."""
+
+    def __getitem__(self, name: str) -> type[Objective]:
+        module, cls = REGISTRY[name][0].split(":")
+        return getattr(import_module(f"{__name__}.{module}"), cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+
+OBJECTIVES: Mapping[str, type[Objective]] = _Objectives()
+
+
+def describe(name: str) -> str:
+    """The registry's one-line description of an objective."""
+    return REGISTRY[name][1]
 
 
 def objective_class(name: str) -> type[Objective]:
     """Look up an objective class by name, with a clear error listing the choices."""
-    try:
-        return OBJECTIVES[name]
-    except KeyError:
-        raise ValueError(f"unknown objective {name!r}; choose one of {', '.join(OBJECTIVES)}") from None
+    if name not in REGISTRY:
+        raise ValueError(f"unknown objective {name!r}; choose one of {', '.join(REGISTRY)}")
+    return OBJECTIVES[name]
 
 
 def build_objective(config) -> Objective:
@@ -26,4 +58,12 @@ def build_objective(config) -> Objective:
     return objective_class(config.objective).from_config(config)
 
 
-__all__ = ["OBJECTIVES", "Objective", "TrainingDefaults", "build_objective", "objective_class"]
+def __getattr__(name: str):
+    """``Objective`` and ``TrainingDefaults`` from base.py, imported on first use."""
+    if name in ("Objective", "TrainingDefaults"):
+        return getattr(import_module(f"{__name__}.base"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["OBJECTIVES", "REGISTRY", "Objective", "TrainingDefaults", "build_objective", "describe",
+           "objective_class"]

@@ -24,14 +24,13 @@ class TrainingDefaults:
 class Objective:
     """A distribution-matching objective.
 
-    Subclasses set ``name``, ``description``, ``defaults`` and implement
+    Subclasses set ``name`` and ``defaults`` (the description is in the registry) and implement
     :meth:`generator_loss`; adversarial ones set ``uses_critic`` and implement
     :meth:`critic_loss`. The trainer calls, per generator step: ``critic_steps`` x
     (critic_loss → optimiser step → :meth:`after_critic_step`), then generator_loss.
     """
 
-    name: ClassVar[str]
-    description: ClassVar[str]
+    name: ClassVar[str]  # its key in distmatch.objectives.REGISTRY (which also holds its description)
     defaults: ClassVar[TrainingDefaults]
     uses_critic: ClassVar[bool] = True
     critic_batchnorm: ClassVar[bool] = True  # wgan-gp needs per-sample critics: no batchnorm

@@ -15,5 +15,4 @@ def minimax_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 class Minimax(GANObjective):
     name = "minimax"
-    description = "original GAN; G minimises log(1 - D(G(z))) (saturating)"
     generator_loss_from_logits = staticmethod(minimax_generator_loss)

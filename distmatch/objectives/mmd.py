@@ -16,7 +16,6 @@ from .base import Objective, TrainingDefaults
 
 class MMD(Objective):
     name = "mmd"
-    description = "GMMN: multi-bandwidth Gaussian-kernel MMD to the data batch, no discriminator"
     defaults = TrainingDefaults("adam", 1e-3, (0.5, 0.999), 0,
                                 "GMMN (Li et al. 2015); Adam with cosine decay in place of SGD", "cosine")
     uses_critic = False

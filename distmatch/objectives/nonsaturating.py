@@ -15,5 +15,4 @@ def nonsaturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 class NonSaturating(GANObjective):
     name = "nonsaturating"
-    description = "GAN with the -log D(G(z)) generator loss (non-saturating)"
     generator_loss_from_logits = staticmethod(nonsaturating_generator_loss)

@@ -15,7 +15,6 @@ from .base import Objective, TrainingDefaults
 
 class Sinkhorn(Objective):
     name = "sinkhorn"
-    description = "Sinkhorn divergence (debiased entropic OT, blur = sqrt(eps)) to the data batch, no critic"
     defaults = TrainingDefaults("adam", 1e-3, (0.5, 0.999), 0, "Genevay et al. 2018; Adam with cosine decay",
                                 "cosine")
     uses_critic = False

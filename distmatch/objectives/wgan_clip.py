@@ -31,7 +31,6 @@ class WassersteinObjective(Objective):
 
 class WGANClip(WassersteinObjective):
     name = "wgan-clip"
-    description = "Wasserstein critic kept Lipschitz by clipping weights to [-c, c]"
     defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "WGAN (Arjovsky et al. 2017), Alg. 1")
 
     def __init__(self, clip: float = 0.01):

@@ -24,7 +24,6 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, 
 
 class WGANGP(WassersteinObjective):
     name = "wgan-gp"
-    description = "Wasserstein critic with a gradient penalty lambda (||grad f|| - 1)^2"
     defaults = TrainingDefaults("adam", 1e-4, (0.5, 0.9), 5, "WGAN-GP (Gulrajani et al. 2017)")
     critic_batchnorm = False
 
