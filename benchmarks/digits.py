@@ -36,7 +36,7 @@ def train_one(objective: str, seed: int, out: str) -> dict:
     """Train one default digits run (skipped when already completed); returns its summary + CPU time."""
     from distmatch.config import RunConfig, resolve
     from distmatch.data import get_dataset
-    from distmatch.train import Trainer
+    from distmatch.trainer import Trainer
 
     run_dir = Path(out) / f"{objective}-s{seed}"
     summary_path = run_dir / "summary.json"

@@ -8,9 +8,6 @@ The Python API (:mod:`distmatch.api`, walk-through in docs/api.md) is loaded on 
     x = run.sample(1000, seed=1)
 """
 
-import sys as _sys
-import types as _types
-
 __version__ = "0.1.0"
 __all__ = ["train", "load_run", "Run", "__version__"]
 
@@ -28,18 +25,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_API))
-
-
-class _Package(_types.ModuleType):
-    """The package module. ``distmatch.train`` is the API function although a submodule
-    ``distmatch/train.py`` (the Trainer) exists: importing that submodule would otherwise bind it
-    as the package attribute ``train`` and hide the function. It stays importable as always:
-    ``from distmatch.train import Trainer``."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name == "train" and isinstance(value, _types.ModuleType):
-            return  # the import system binding the submodule; sys.modules["distmatch.train"] holds it
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package

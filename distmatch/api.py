@@ -12,7 +12,7 @@ directory through :meth:`RunDir.session <distmatch.rundir.RunDir.session>` (the 
 resume / overwrite rules and lock). :class:`Run` reads a run directory only through
 :class:`~distmatch.rundir.RunDir`'s readers. ``Run.sample`` and ``distmatch sample`` share
 :func:`draw_samples`, which draws exactly as the trainer does (:meth:`Trainer.sample
-<distmatch.train.Trainer.sample>`): noise from its own seeded sampler, in chunks of 1,000, the
+<distmatch.trainer.Trainer.sample>`): noise from its own seeded sampler, in chunks of 1,000, the
 generator in eval mode. Walk-through: docs/api.md.
 """
 
@@ -62,7 +62,7 @@ def train(objective: str = "mmd", dataset: str | os.PathLike = "8gaussians", out
     Like the command, this seeds torch's global RNG and, for toys and small images, sets torch to
     one CPU thread (``threads``) in this process.
     """
-    from .train import Trainer
+    from .trainer import Trainer
 
     if resume and overwrite:
         raise ValueError("resume and overwrite contradict each other: give one of them")
@@ -162,7 +162,7 @@ class Run:
         return self._data
 
     def _load_generator(self) -> nn.Module:
-        from .train import resolve_device
+        from .trainer import resolve_device
 
         rundir = self._rundir
         if not rundir.checkpoint.exists():
@@ -206,7 +206,7 @@ class Run:
 @torch.no_grad()
 def draw_samples(generator: nn.Module, cfg: RunConfig, n: int, seed: int) -> np.ndarray:
     """(n, *shape) float32 samples from noise seeded with ``seed``, exactly as :meth:`Trainer.sample
-    <distmatch.train.Trainer.sample>` draws them (chunks of 1,000, generator in eval mode)."""
+    <distmatch.trainer.Trainer.sample>` draws them (chunks of 1,000, generator in eval mode)."""
     device = next(generator.parameters()).device
     noise = NoiseSampler(cfg.noise, cfg.noise_dim, seed, device)
     was_training = generator.training

@@ -111,7 +111,7 @@ def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool,
     """Train a generator and write samples, metrics, checkpoint and figures to a run directory."""
     from .data.identity import dataset_label
     from .rundir import RunComplete, RunDir
-    from .train import Trainer
+    from .trainer import Trainer
 
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite contradict each other: give one of them")

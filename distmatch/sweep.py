@@ -255,7 +255,7 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
 
     from .config import resolve
     from .data import get_dataset
-    from .train import Trainer
+    from .trainer import Trainer
 
     rundir = RunDir(run.directory(out))
     dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
@@ -433,7 +433,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 def _pool_context() -> mp.context.BaseContext:
     """A fork server that has imported torch and distmatch: a fresh process per run, started cheaply."""
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["torch", "distmatch.train", "distmatch.plots", "distmatch.sweep"])
+    ctx.set_forkserver_preload(["torch", "distmatch.trainer", "distmatch.plots", "distmatch.sweep"])
     return ctx
 
 

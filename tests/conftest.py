@@ -18,7 +18,7 @@ import pytest  # noqa: E402  (after the interpreter flag on purpose)
 def crash_then_resume():
     """Train ``cfg`` in ``run_dir``, kill it with KeyboardInterrupt when it reaches ``crash_step``,
     then resume from the last checkpoint and finish; returns the resumed Trainer's start step."""
-    from distmatch.train import Trainer
+    from distmatch.trainer import Trainer
 
     def run(cfg, dataset, run_dir, crash_step: int) -> int:
         killed = Trainer(cfg, dataset, run_dir, quiet=True)

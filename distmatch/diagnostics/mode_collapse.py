@@ -72,7 +72,7 @@ def run_one(objective: str, dataset_name: str, seed: int, steps: int, n_samples:
             n_evals: int = 20) -> RunTrace:
     """Train one objective with its paper defaults, evaluating modes on fixed noise along the way."""
     from ..config import RunConfig, resolve
-    from ..train import Trainer
+    from ..trainer import Trainer
 
     single_thread()
     dataset = get_dataset(dataset_name)

@@ -69,7 +69,7 @@ class VGResult:
 # ----------------------------------------------------------------------------- set-up
 def fixed_generator(dataset: Dataset, seed: int, pretrain_steps: int) -> tuple[nn.Module, RunConfig]:
     """The generator of a non-saturating GAN run after ``pretrain_steps`` steps (0: untrained)."""
-    from ..train import Trainer
+    from ..trainer import Trainer
 
     cfg = resolve(RunConfig(objective="nonsaturating", dataset=dataset.name, seed=seed,
                             steps=max(pretrain_steps, 1), threads=1), dataset)

@@ -8,7 +8,7 @@ import pytest
 
 from distmatch.config import RunConfig, resolve
 from distmatch.data import get_dataset
-from distmatch.train import Trainer
+from distmatch.trainer import Trainer
 
 
 def final_metrics(tmp_path, **options) -> dict:

@@ -5,7 +5,7 @@ import pytest
 
 from distmatch.config import RunConfig, resolve
 from distmatch.data import get_dataset
-from distmatch.train import Trainer
+from distmatch.trainer import Trainer
 
 TINY = dict(dataset="digits", steps=4, batch_size=16, width=8, noise_dim=8, eval_every=2, eval_samples=200)
 

@@ -9,7 +9,7 @@ import torch
 from distmatch.config import RunConfig, resolve
 from distmatch.data import get_dataset
 from distmatch.rundir import CHECKPOINT
-from distmatch.train import Trainer, TrainingDiverged
+from distmatch.trainer import Trainer, TrainingDiverged
 
 TINY = dict(steps=12, batch_size=32, width=16, depth=2, eval_every=4, eval_samples=200)
 
