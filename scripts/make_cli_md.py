@@ -37,8 +37,15 @@ EXAMPLES = [
     ("Bad input: one line, exit code != 0", "", "distmatch run --dataset {tmp}/bad.csv"),
     ("", "", "distmatch run --objective gan"),
     ("", "", "distmatch run --steps 0"),
-    ("Images", "Offline digits by default; MNIST / Fashion-MNIST read IDX files from --data-dir.",
+    ("Images", "Offline digits by default; MNIST / Fashion-MNIST read IDX files from --data-dir or from "
+     "the folder `distmatch data fetch` fills.",
      "distmatch run --objective wgan-gp --dataset mnist --data-dir {tmp}/nowhere"),
+    ("A config file; options on the command line override it", "",
+     "distmatch run --config {tmp}/run.yaml --seed 1 --out {tmp}/cfg --quiet"),
+    ("Safe with your files: a folder that holds no run is never replaced", "",
+     "distmatch run --out {tmp}/photos --overwrite"),
+    ("", "", "distmatch run --objective mmd --dataset 8gaussians --steps 300 --out {tmp}/mmd --resume"),
+    ("More samples from a trained run", "", "distmatch sample {tmp}/mmd --n 5000 --seed 1 --out {tmp}/more.npy"),
     ("Recompute metrics of a run", "", "distmatch eval {tmp}/mmd"),
     ("Redraw figures", "", "distmatch plot {tmp}/mmd"),
     ("Distances between two point files", "", "distmatch distance {tmp}/points.npy {tmp}/points2.npy"),
@@ -50,7 +57,7 @@ EXAMPLES = [
      "distmatch diagnose saturation-1d --fast --out {tmp}/diag"),
 ]
 
-COMMANDS = ["", "run", "list", "eval", "plot", "distance", "sweep", "table", "diagnose",
+COMMANDS = ["", "run", "list", "sample", "eval", "plot", "distance", "sweep", "table", "data", "data fetch", "diagnose",
             "diagnose mode-collapse", "diagnose vanishing-gradient", "diagnose saturation-1d",
             "diagnose mmd-bandwidth"]
 
@@ -72,6 +79,9 @@ def main() -> None:
         np.save(tmp / "points.npy", rng.normal(size=(500, 2)))
         np.save(tmp / "points2.npy", rng.normal(size=(500, 2)) + 0.5)
         (tmp / "bad.csv").write_text("1,2\n3,nan\n")
+        (tmp / "run.yaml").write_text("objective: wgan-gp\ndataset: ring\nsteps: 200\nrun_options: {eval_samples: 500}\n")
+        (tmp / "photos").mkdir()
+        (tmp / "photos" / "cat.jpg").write_bytes(b"jpeg")
         for title, text, cmd in EXAMPLES:
             cmd = cmd.format(tmp=tmp)
             code, out = sh(cmd, tmp)
