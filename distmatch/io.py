@@ -15,10 +15,15 @@ from typing import Any, Callable
 import numpy as np
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
+def atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` on a temp file in the target's folder, then rename it onto ``path``.
+
+    The temp name ends with the target's own suffix (``.tmp.png``), so writers that choose the
+    format from the name (matplotlib, PIL, numpy) work.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
         write(tmp)
@@ -38,7 +43,7 @@ def save_torch(obj: Any, path: Path) -> None:
     """``torch.save`` via a temp file and rename."""
     import torch
 
-    _atomic(path, lambda tmp: torch.save(obj, tmp))
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
 def dumps(obj: Any, indent: int | None = 2) -> str:
@@ -49,7 +54,7 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
 def save_json(obj: Any, path: Path) -> None:
     """Write indented strict JSON atomically."""
     text = dumps(obj)
-    _atomic(path, lambda tmp: Path(tmp).write_text(text + "\n"))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n"))
 
 
 def save_npy(arr: np.ndarray, path: Path) -> None:
@@ -57,7 +62,7 @@ def save_npy(arr: np.ndarray, path: Path) -> None:
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
             np.save(fh, arr)
-    _atomic(path, write)
+    atomic_write(path, write)
 
 
 def _clean(obj: Any) -> Any:
@@ -128,7 +133,7 @@ def truncate_jsonl(path: Path, max_step: int) -> None:
     """Keep only records with ``step <= max_step`` (used when resuming from a checkpoint)."""
     kept = [r for r in read_jsonl(path) if isinstance(r.get("step"), int) and r["step"] <= max_step]
     text = "".join(dumps(r, indent=None) + "\n" for r in kept)
-    _atomic(Path(path), lambda tmp: Path(tmp).write_text(text))
+    atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text))
 
 
 def read_settings_file(path: Path) -> Any:

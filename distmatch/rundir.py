@@ -209,8 +209,8 @@ def _owned(entry: Path) -> bool:
         return False
     if entry.name == FIGURES and entry.is_dir():
         return all(f.is_file() and not f.is_symlink() and f.suffix in FIGURE_SUFFIXES for f in entry.iterdir())
-    is_temp = entry.name.startswith(".") and entry.name.endswith(".tmp") and \
-        any(entry.name.startswith(f".{n}.") for n in OWNED_FILES)
+    is_temp = any(entry.name.startswith(f".{n}.") and entry.name.endswith(f".tmp{Path(n).suffix}")
+                  for n in OWNED_FILES)
     return entry.is_file() and (entry.name in OWNED_FILES or is_temp)
 
 

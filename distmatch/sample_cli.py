@@ -8,10 +8,7 @@ the same run, n and seed give the same numbers here and in Python. Every bad inp
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -80,23 +77,23 @@ def write_samples(run_dir: Path, n: int, seed: int, out: Path, overwrite: bool, 
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise click.ClickException(f"{out} already exists; give --overwrite to replace it, or another --out")
 
+    from . import io
+
     run = load_run(run_dir, device)
     samples = run.sample(n, seed)
     if suffix == ".npy":
-        from . import io
-
         io.save_npy(samples, out)
     elif suffix == ".csv":
         import numpy as np
 
         flat = samples.reshape(len(samples), -1)
-        _atomic_write(out, lambda tmp: np.savetxt(tmp, flat, fmt="%.9g", delimiter=","))  # %.9g: float32 exact
+        io.atomic_write(out, lambda tmp: np.savetxt(tmp, flat, fmt="%.9g", delimiter=","))  # %.9g: float32 exact
     elif samples.ndim > 2:  # images (N, C, H, W)
         from .image_plots import plot_image_grid
 
-        _atomic_write(out, lambda tmp: plot_image_grid(samples, tmp))
+        io.atomic_write(out, lambda tmp: plot_image_grid(samples, tmp))
     else:
-        _atomic_write(out, lambda tmp: _scatter(run, samples, seed, tmp))
+        io.atomic_write(out, lambda tmp: _scatter(run, samples, seed, tmp))
     return out
 
 
@@ -119,19 +116,3 @@ def _scatter(run, samples, seed: int, path: str) -> None:
                     f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}\n{len(samples):,} samples, "
                     f"sample seed {seed}", max_points=SCATTER_POINTS, std=data.std)
     save(fig, Path(path))
-
-
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temp file in the same folder (named with the same suffix, so writers that
-    pick the format from it work) and rename it into place: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -30,6 +28,7 @@ import scipy.linalg
 import torch
 from torch import nn
 
+from .. import io
 from ..data.base import Dataset
 
 CLASSIFIER_VERSION = 1  # bump when the architecture or training recipe changes (invalidates caches)
@@ -193,19 +192,6 @@ def classifier_path(dataset: Dataset, cache_dir: str | Path, epochs: int | None 
     return Path(cache_dir) / f"classifier-{safe}-{data_hash(dataset, epochs, seed)}.pt"
 
 
-def _save_atomic(payload: dict, path: Path) -> None:
-    """torch.save to a temp file in the same folder, then os.replace (never a half-written cache)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _load_cached(path: Path, device: torch.device) -> ImageClassifier | None:
     """The cached classifier, or None (with a warning) when the file is unreadable or stale."""
     try:
@@ -237,7 +223,7 @@ def get_classifier(dataset: Dataset, cache_dir: str | Path, epochs: int | None =
                    "test_accuracy": acc, "image_shape": list(model.image_shape),
                    "n_classes": model.n_classes, "version": CLASSIFIER_VERSION,
                    "epochs": epochs, "seed": seed, "dataset": str(dataset.name)}
-        _save_atomic(payload, path)
+        io.save_torch(payload, path)
     model.tag = path.stem
     return model
 

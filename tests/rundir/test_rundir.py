@@ -38,7 +38,7 @@ def test_new_run_refuses_a_non_empty_directory(tmp_path):
 
 def test_clear_deletes_only_the_runs_own_files(tmp_path):
     rd = fake_run(tmp_path / "r")
-    (rd.path / ".checkpoint.pt.abc.tmp").write_bytes(b"left by a kill mid-write")
+    (rd.path / ".checkpoint.pt.abc.tmp.pt").write_bytes(b"left by a kill mid-write")
     rd.clear()
     assert list(rd.path.iterdir()) == []
 
