@@ -87,8 +87,12 @@ class RunDir:
         return samples
 
     def read_metrics(self) -> list[dict]:
-        """Every record of ``metrics.jsonl``."""
-        return io.read_jsonl(self.metrics)
+        """Every record of ``metrics.jsonl``; each must carry an integer ``step``."""
+        records = io.read_jsonl(self.metrics)
+        for i, record in enumerate(records, 1):
+            if not isinstance(record.get("step"), int) or isinstance(record["step"], bool):
+                raise io.FileFormatError(f"{self.metrics}: record {i} has no integer 'step'")
+        return records
 
     def read_checkpoint(self, device: object = "cpu") -> dict:
         """The checkpoint, loaded without unpickling code, with its top-level fields checked."""

@@ -74,14 +74,19 @@ class Trainer:
             set_threads(config.threads)
         torch.manual_seed(config.seed)  # model init and the objective's own draws (GP interpolation)
         self.objective = build_objective(config)
+        self.objective.setup(dataset, self.device)  # modules the objective owns (gmmn-ae: its auto-encoder)
         self.metric_bandwidths = metric_bandwidths(config, dataset)
         output = "tanh" if dataset.kind == "image" else "none"
-        self.generator = build_generator(config.model, config.noise_dim, dataset.shape, config.width,
-                                         config.depth, output).to(self.device)
+        generator = self.objective.build_generator(config, dataset)
+        if generator is None:
+            generator = build_generator(config.model, config.noise_dim, dataset.shape, config.width,
+                                        config.depth, output)
+        self.generator = generator.to(self.device)
         self.critic = None
         if self.objective.uses_critic:
             self.critic = build_critic(config.model, dataset.shape, config.width, config.depth,
-                                       self.objective.critic_batchnorm).to(self.device)
+                                       self.objective.critic_batchnorm,
+                                       self.objective.critic_out_features).to(self.device)
         self.noise = NoiseSampler(config.noise, config.noise_dim, config.seed, self.device)
         self.data_rng = np.random.default_rng(config.seed)
         self.g_opt = make_optimizer(config.optimizer, self.generator.parameters(), config.lr, config.betas)
@@ -148,7 +153,8 @@ class Trainer:
     # ----------------------------------------------------------------- sampling / eval
     @torch.no_grad()
     def sample(self, n: int, seed: int) -> np.ndarray:
-        """(n, *shape) samples from noise drawn with its own seed (training RNG untouched).
+        """(n, *shape) samples from noise drawn with its own seed (training RNG untouched), mapped
+        to data space by the objective's :meth:`~distmatch.objectives.base.Objective.decode`.
 
         The generator runs in eval mode: batchnorm layers (DCGAN) use their running statistics,
         so a sample does not depend on which others share its batch and sampling changes no
@@ -157,7 +163,8 @@ class Trainer:
         noise = NoiseSampler(self.cfg.noise, self.cfg.noise_dim, seed, self.device)
         was_training = self.generator.training
         self.generator.eval()
-        out = torch.cat([self.generator(noise.sample(min(1000, n - i))) for i in range(0, n, 1000)])
+        out = torch.cat([self.objective.decode(self.generator(noise.sample(min(1000, n - i))))
+                         for i in range(0, n, 1000)])
         self.generator.train(was_training)
         return out.cpu().numpy()
 
@@ -190,6 +197,7 @@ class Trainer:
             "noise": self.noise.state_dict(),
             "data_rng": self.data_rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
+            "objective": self.objective.state_dict(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -201,6 +209,7 @@ class Trainer:
                 self.critic.load_state_dict(state["critic"])
                 self.c_opt.load_state_dict(state["c_opt"])
             self.noise.load_state_dict(state["noise"])
+            self.objective.load_state_dict(state.get("objective", {}))
             self.data_rng.bit_generator.state = state["data_rng"]
             torch.set_rng_state(state["torch_rng"])
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
@@ -229,9 +238,12 @@ class Trainer:
         io.save_json(dataclasses.asdict(self.cfg), self.rundir.config)
         log = self.rundir.metrics
         t0 = time.perf_counter()
-        if self.step == 0:
+        if self.step == 0 and self.last_checkpoint_step is None:  # a fresh start, not a step-0 checkpoint
+            prepared = self.objective.prepare(self.real_batch)  # e.g. gmmn-ae's stage 1
             io.append_jsonl(self.eval_record(), log)
             self.save_grid()
+            if prepared:  # a kill from here on resumes without redoing it
+                self.save_checkpoint()
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=self.quiet, desc=f"{self.cfg.objective}",
                    unit="step", dynamic_ncols=True)
         while self.step < self.cfg.steps:

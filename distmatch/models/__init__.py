@@ -25,11 +25,13 @@ def build_generator(model: str, noise_dim: int, shape: tuple[int, ...], width: i
     raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODEL_KINDS)}")
 
 
-def build_critic(model: str, shape: tuple[int, ...], width: int, depth: int, batchnorm: bool = True) -> nn.Module:
-    """Critic / discriminator mapping (B, *shape) samples to (B,) logits."""
+def build_critic(model: str, shape: tuple[int, ...], width: int, depth: int, batchnorm: bool = True,
+                 out_features: int = 1) -> nn.Module:
+    """Critic / discriminator mapping (B, *shape) samples to (B,) logits, or to a (B, out_features)
+    embedding when ``out_features`` > 1 (mmd-gan's kernel features)."""
     if model == "mlp":
-        return MLPCritic(shape, width, depth)
+        return MLPCritic(shape, width, depth, out_features)
     if model == "dcgan":
         from .dcgan import DCGANCritic
-        return DCGANCritic(shape, base_channels=width, batchnorm=batchnorm)
+        return DCGANCritic(shape, base_channels=width, batchnorm=batchnorm, out_features=out_features)
     raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODEL_KINDS)}")

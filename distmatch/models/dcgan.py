@@ -90,11 +90,14 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANCritic(nn.Module):
-    """images (B, C, H, W) -> logits (B,). Use ``batchnorm=False`` for wgan-gp (per-sample penalty)."""
+    """images (B, C, H, W) -> logits (B,), or a (B, out_features) embedding when ``out_features`` > 1
+    (mmd-gan, gmmn-ae's encoder). Use ``batchnorm=False`` for wgan-gp (per-sample penalty)."""
 
-    def __init__(self, image_shape: tuple[int, int, int], base_channels: int = 64, batchnorm: bool = True):
+    def __init__(self, image_shape: tuple[int, int, int], base_channels: int = 64, batchnorm: bool = True,
+                 out_features: int = 1):
         super().__init__()
-        _check_positive(base_channels=base_channels)
+        _check_positive(base_channels=base_channels, out_features=out_features)
+        self.out_features = int(out_features)
         self.image_shape = tuple(int(v) for v in image_shape)
         self.batchnorm = bool(batchnorm)
         side, n = conv_geometry(self.image_shape)
@@ -108,9 +111,10 @@ class DCGANCritic(nn.Module):
             layers.append(nn.LeakyReLU(0.2, inplace=True))
             ch *= 2
         self.net = nn.Sequential(*layers)
-        self.head = nn.Linear(ch * side * side, 1)
+        self.head = nn.Linear(ch * side * side, self.out_features)
         dcgan_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(x.shape[0], *self.image_shape)  # accepts flat (B, C*H*W) too
-        return self.head(self.net(x).flatten(1)).squeeze(1)  # (B,)
+        out = self.head(self.net(x).flatten(1))  # (B, out_features)
+        return out.squeeze(1) if self.out_features == 1 else out  # (B,) logits or (B, k) features

@@ -36,11 +36,16 @@ class MLPGenerator(nn.Module):
 
 
 class MLPCritic(nn.Module):
-    """x (B, *in_shape) -> logits (B,); LeakyReLU hidden layers."""
+    """x (B, *in_shape) -> logits (B,), or a (B, out_features) embedding when ``out_features`` > 1
+    (mmd-gan's kernel features, gmmn-ae's encoder); LeakyReLU hidden layers."""
 
-    def __init__(self, in_shape: tuple[int, ...], width: int = 128, depth: int = 3):
+    def __init__(self, in_shape: tuple[int, ...], width: int = 128, depth: int = 3, out_features: int = 1):
         super().__init__()
-        self.net = mlp(math.prod(in_shape), 1, width, depth, activation=lambda: nn.LeakyReLU(0.2))
+        if int(out_features) < 1:
+            raise ValueError(f"out_features must be a positive integer, got {out_features}")
+        self.out_features = int(out_features)
+        self.net = mlp(math.prod(in_shape), self.out_features, width, depth, activation=lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).squeeze(1)
+        out = self.net(x.flatten(1))  # (B, out_features)
+        return out.squeeze(1) if self.out_features == 1 else out

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,25 @@ class Objective:
     :meth:`generator_loss`; adversarial ones set ``uses_critic`` and implement
     :meth:`critic_loss`. The trainer calls, per generator step: ``critic_steps`` x
     (critic_loss → optimiser step → :meth:`after_critic_step`), then generator_loss.
+
+    Optional hooks, all no-ops by default, for objectives that own more than a loss:
+
+    * :meth:`setup` once, after torch is seeded and before the models are built (gmmn-ae builds
+      its auto-encoder here); :meth:`build_generator` may replace the usual generator (gmmn-ae:
+      an MLP onto the codes); ``critic_out_features`` > 1 gives a critic that returns a feature
+      vector per sample instead of a logit (mmd-gan's kernel embedding).
+    * :meth:`prepare` once on a fresh run, before the step-0 evaluation (gmmn-ae: stage 1, the
+      auto-encoder); when it returns True the trainer checkpoints right after it.
+    * :meth:`decode` maps the generator's output to data space wherever samples are drawn.
+    * :meth:`state_dict` / :meth:`load_state_dict`: the objective's own state, kept in the checkpoint
+      (tensors and plain containers only: checkpoints are loaded with ``weights_only=True``).
     """
 
     name: ClassVar[str]  # its key in distmatch.objectives.REGISTRY (which also holds its description)
     defaults: ClassVar[TrainingDefaults]
     uses_critic: ClassVar[bool] = True
     critic_batchnorm: ClassVar[bool] = True  # wgan-gp needs per-sample critics: no batchnorm
+    critic_out_features: int = 1  # > 1: the critic returns (B, k) features, not (B,) logits
 
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """Scalar loss the critic minimises; ``fake`` is detached by the caller."""
@@ -54,6 +70,29 @@ class Objective:
     def settings(self) -> dict:
         """Objective-specific settings to record in config/summary."""
         return {}
+
+    # ---------------------------------------------------------------- optional hooks (see class docstring)
+    def setup(self, dataset: "Dataset", device: torch.device) -> None:
+        """Build the objective's own modules for this dataset on ``device`` (called once, seeded)."""
+
+    def build_generator(self, config, dataset: "Dataset") -> nn.Module | None:
+        """A generator of the objective's own; None: the run's usual model for the data."""
+        return None
+
+    def prepare(self, real_batch: Callable[[], torch.Tensor]) -> bool:
+        """Train before step 0 on batches drawn with ``real_batch``; True if a checkpoint should keep it."""
+        return False
+
+    def decode(self, samples: torch.Tensor) -> torch.Tensor:
+        """Generator output -> data-space samples (the identity unless the generator works in a latent space)."""
+        return samples
+
+    def state_dict(self) -> dict:
+        """The objective's own training state (tensors and plain containers), for checkpoints."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`'s output."""
 
 
 class GANObjective(Objective):

@@ -586,6 +586,7 @@ for _name, _content, _cmd, _frag in [
     ("samples.npy", b"", "eval", "samples.npy"),
     ("metrics.jsonl", '{"step": 0}\nnot json\n', "plot", "metrics.jsonl"),
     ("metrics.jsonl", '{"step": 0}\n[1]\n', "resume", "metrics.jsonl"),
+    ("metrics.jsonl", '{"step": 0}\n{"g_loss": 1.0}\n', "plot", "integer 'step'"),
     ("checkpoint.pt", b"garbage bytes", "resume", "checkpoint.pt"),
     ("checkpoint.pt", b"", "resume", "checkpoint.pt"),
     ("summary.json", "[]", "table", "summary.json"),
