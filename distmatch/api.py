@@ -36,6 +36,7 @@ from .data.toy import TOY_DATASETS
 from .io import FileFormatError
 from .models import build_generator
 from .noise import NoiseSampler
+from .objectives.base import Objective
 from .rundir import CHECKPOINT, RunComplete, RunDir, RunDirError
 from .settings import DERIVED, SETTINGS, SettingError
 
@@ -176,15 +177,31 @@ class Run:
             raise FileFormatError(f"{rundir.checkpoint}: its settings differ from config.json ({', '.join(differ[:4])}); "
                                   "the run directory was changed by hand")
         weights = state["generator"]
-        shape, output = self._output_shape(stored, weights)
         try:
             with torch.random.fork_rng(devices=[]):  # building initialises weights: leave the caller's RNG alone
-                generator = build_generator(stored.model, stored.noise_dim, shape, stored.width, stored.depth, output)
-            generator.load_state_dict(weights)
-        except (RuntimeError, ValueError, TypeError, KeyError) as exc:
+                generator = self._build_generator(stored, weights, state.get("objective", {}))
+        except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise FileFormatError(f"{rundir.checkpoint}: its generator does not fit the run's settings "
                                   f"({' '.join(str(exc).split())[:200]})") from None
         return generator.to(device).eval()
+
+    def _build_generator(self, cfg: RunConfig, weights: dict, objective_state: dict) -> nn.Module:
+        """The trained generator; for an objective that owns a decoder (gmmn-ae) the generator
+        followed by it, so that its samples are data, as the trainer draws them."""
+        from .objectives import build_objective
+
+        objective = build_objective(cfg)
+        if type(objective).build_generator is Objective.build_generator:  # the shared generator
+            shape, output = self._output_shape(cfg, weights)
+            generator = build_generator(cfg.model, cfg.noise_dim, shape, cfg.width, cfg.depth, output)
+            generator.load_state_dict(weights)
+            return generator
+        data = self._load_data()
+        objective.setup(data, torch.device("cpu"))
+        generator = objective.build_generator(cfg, data)
+        generator.load_state_dict(weights)
+        objective.load_state_dict(objective_state)
+        return Decoded(generator, objective)
 
     def _output_shape(self, cfg: RunConfig, weights: dict) -> tuple[tuple[int, ...], str]:
         """The generator's sample shape and output activation, as the trainer chose them.
@@ -201,6 +218,18 @@ class Run:
                 return (int(last.numel()),), "none"
         data = self._load_data()
         return tuple(data.shape), "tanh" if data.kind == "image" else "none"
+
+
+class Decoded(nn.Module):
+    """A generator whose outputs the objective maps to data space (gmmn-ae: codes -> decoder)."""
+
+    def __init__(self, generator: nn.Module, objective: "Objective"):
+        super().__init__()
+        self.generator, self.objective = generator, objective
+        self.decoder = getattr(objective, "autoencoder", None)  # registered, so .to(device) moves it
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.objective.decode(self.generator(z))
 
 
 @torch.no_grad()

@@ -14,7 +14,7 @@ import seaborn as sns  # noqa: E402
 from .rundir import RunDir  # noqa: E402
 
 PALETTE = "colorblind"
-OBJECTIVE_ORDER = ["mmd", "sinkhorn", "minimax", "nonsaturating", "wgan-clip", "wgan-gp"]
+OBJECTIVE_ORDER = ["mmd", "sinkhorn", "minimax", "nonsaturating", "wgan-clip", "wgan-gp", "mmd-gan", "gmmn-ae"]
 
 
 def style() -> None:

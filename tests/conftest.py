@@ -39,3 +39,14 @@ def crash_then_resume():
         return resumed_at
 
     return run
+
+
+@pytest.fixture(scope="session")
+def classifier_cache(tmp_path_factory):
+    """One metric-classifier cache per test session (never ~/.cache): the digits classifier is trained once."""
+    return tmp_path_factory.mktemp("classifier-cache")
+
+
+@pytest.fixture(autouse=True)
+def _cache_env(classifier_cache, monkeypatch):
+    monkeypatch.setenv("DISTMATCH_CACHE", str(classifier_cache))

@@ -21,6 +21,9 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "wgan-gp": ("wgan_gp:WGANGP", "Wasserstein critic with a gradient penalty lambda (||grad f|| - 1)^2"),
     "sinkhorn": ("sinkhorn:Sinkhorn",
                  "Sinkhorn divergence (debiased entropic OT, blur = sqrt(eps)) to the data batch, no critic"),
+    "mmd-gan": ("mmd_gan:MMDGAN", "MMD GAN: Gaussian-kernel MMD on a critic embedding f(x); f maximises it (clipped or penalised)"),
+    "gmmn-ae": ("gmmn_ae:GMMNAE",
+                "GMMN+AE: an auto-encoder first, then a GMMN matching its codes by MMD; samples are decoded"),
 }
 
 

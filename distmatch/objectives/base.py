@@ -48,7 +48,7 @@ class Objective:
     name: ClassVar[str]  # its key in distmatch.objectives.REGISTRY (which also holds its description)
     defaults: ClassVar[TrainingDefaults]
     uses_critic: ClassVar[bool] = True
-    critic_batchnorm: ClassVar[bool] = True  # wgan-gp needs per-sample critics: no batchnorm
+    critic_batchnorm: bool = True  # wgan-gp (and penalised mmd-gan, per instance) need per-sample critics
     critic_out_features: int = 1  # > 1: the critic returns (B, k) features, not (B,) logits
 
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

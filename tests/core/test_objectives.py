@@ -132,3 +132,20 @@ def test_registry_has_all_objectives_and_defaults_from_papers():
     assert (wc.optimizer, wc.lr, wc.critic_steps) == ("rmsprop", 5e-5, 5)
     assert (gp.optimizer, gp.lr, gp.betas, gp.critic_steps) == ("adam", 1e-4, (0.5, 0.9), 5)
     assert OBJECTIVES["wgan-gp"].critic_batchnorm is False
+
+
+def test_registry_lists_the_gan_gmmn_bridges_and_plots_order_every_objective():
+    from distmatch.plots import OBJECTIVE_ORDER
+
+    assert {"mmd-gan", "gmmn-ae"} <= set(OBJECTIVES)
+    assert OBJECTIVES["mmd-gan"].uses_critic and not OBJECTIVES["gmmn-ae"].uses_critic
+    assert set(OBJECTIVE_ORDER) == set(OBJECTIVES)
+
+
+def test_mmd_gan_critic_loss_is_minus_the_generator_loss():
+    obj = build_objective(RunConfig(objective="mmd-gan", bandwidths=[1.0]))
+    critic = nn.Linear(2, 4).double()
+    real, fake = torch.randn(16, 2, dtype=torch.float64), torch.randn(16, 2, dtype=torch.float64) + 1
+    d, g = obj.critic_loss(critic, real, fake), obj.generator_loss(critic, fake, real)
+    assert g.item() > 0
+    torch.testing.assert_close(d, -g)

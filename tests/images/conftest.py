@@ -1,5 +1,5 @@
-"""Shared fixtures for image tests. The metric classifier cache goes to a session tmp dir (never
-~/.cache), so the digits classifier is trained once per test session."""
+"""Shared fixtures for image tests. The metric classifier cache is the
+session-wide one of tests/conftest.py."""
 
 import pytest
 
@@ -8,16 +8,6 @@ from distmatch.data import get_dataset
 from distmatch.trainer import Trainer
 
 TINY = dict(dataset="digits", steps=4, batch_size=16, width=8, noise_dim=8, eval_every=2, eval_samples=200)
-
-
-@pytest.fixture(scope="session")
-def classifier_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("classifier-cache")
-
-
-@pytest.fixture(autouse=True)
-def _cache_env(classifier_cache, monkeypatch):
-    monkeypatch.setenv("DISTMATCH_CACHE", str(classifier_cache))
 
 
 @pytest.fixture(scope="session")
