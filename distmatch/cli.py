@@ -95,6 +95,9 @@ def cli(debug: bool) -> None:
 @click.option("--eval-every", type=click_range("eval_every"), help="Evaluate and log every N steps [250].")
 @click.option("--checkpoint-every", type=click_range("checkpoint_every"), help="Checkpoint every N steps [= --eval-every].")
 @click.option("--eval-samples", type=click_range("eval_samples"), default=2500, show_default=True, help="Samples per evaluation.")
+@click.option("--final-metrics", type=click.Choice(SETTINGS["final_metrics"].choices), default="cheap", show_default=True,
+              help="Metrics at the end: cheap = those logged during training; all adds the Sinkhorn divergence "
+                   "and exact W1/W2 (points; seconds each; `distmatch eval` adds them later).")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Folder holding MNIST/Fashion-MNIST IDX files [$DISTMATCH_DATA/<name>, "
                    "default ~/.cache/distmatch/data/<name>; see `distmatch data fetch`].")
@@ -163,6 +166,9 @@ def format_summary(summary: dict, out_dir: Path) -> str:
                        ("w1", "W1 (exact)"), ("w2", "W2 (exact)")):
         if key in m:
             lines.append(f"{label:<12} {_fmt(m[key])}")
+    skipped = summary.get("not_computed") or {}
+    if skipped:
+        lines.append(f"not computed {', '.join(skipped)} ({next(iter(skipped.values()))})")
     bw = summary["objective_settings"].get("bandwidths")
     if bw:
         lines.append(f"bandwidths   {', '.join(f'{b:.3g}' for b in bw)} ({summary['config']['bandwidth_source']})")
@@ -220,6 +226,7 @@ def eval_cmd(run_dir: str) -> None:
     metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
                        full=True)
     summary["metrics"] = metrics
+    summary.pop("not_computed", None)
     io.save_json(summary, rundir.summary)
     click.echo(io.dumps({k: v for k, v in metrics.items() if not k.startswith("time_")}))
 

@@ -14,7 +14,7 @@ from .data import Dataset
 from .objectives import OBJECTIVES, objective_class
 
 # Settings that may change between an interrupted run and its resumption.
-RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads")
+RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads", "final_metrics")
 LR_SCHEDULES = ("constant", "cosine")
 
 # Per-dataset-kind defaults (toy / points / image) for fields left as None. Point data (toys and
@@ -115,6 +115,7 @@ class RunConfig:
     eval_every: int | None = None
     checkpoint_every: int | None = None
     eval_samples: int = 2500
+    final_metrics: str = "cheap"  # "all" adds the Sinkhorn divergence and exact W1/W2 (points) at the end
     data_dir: str | None = None
     device: str = "auto"
     threads: int | None = None  # torch CPU threads; 1 is fastest for small MLPs, 0 = torch's default

@@ -79,6 +79,7 @@ SETTINGS: dict[str, Setting] = {
     "eval_every": Setting(int, 1, 10**9, optional=True),
     "checkpoint_every": Setting(int, 1, 10**9, optional=True),
     "eval_samples": Setting(int, 10, 200_000),
+    "final_metrics": _choices("cheap", "all"),
     "data_dir": Setting(str, optional=True),
     "device": _choices("auto", "cpu", "cuda"),
     "threads": Setting(int, 0, 1024, optional=True),

@@ -91,8 +91,8 @@ def _report(manifest: dict, out: Path, keys: set[str]) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--metrics", default=",".join(DEFAULT_METRICS), show_default=True,
-              help="Comma-separated metric columns (keys of summary.json's metrics).")
+@click.option("--metrics", help=f"Comma-separated metric columns (keys of summary.json's metrics) "
+              f"[those of {','.join(DEFAULT_METRICS)} that the runs have].")
 @click.option("--format", "fmt", type=click.Choice(["md", "tex", "csv"]), default="md", show_default=True)
 @click.option("--published", is_flag=True,
               help="Add published ring/grid rows (PacGAN Tab.1, VEEGAN Tab.1) with a source column.")
@@ -104,8 +104,8 @@ def table(paths, metrics, fmt, published, output) -> None:
     (modes/hq higher is better; rkl, mmd, sinkhorn, w1, w2 lower).
     """
     try:
-        tbl = build_table([Path(p) for p in paths], [m.strip() for m in metrics.split(",") if m.strip()],
-                          published=published)
+        wanted = None if metrics is None else [m.strip() for m in metrics.split(",") if m.strip()]
+        tbl = build_table([Path(p) for p in paths], wanted, published=published)
     except TableError as exc:
         raise click.ClickException(str(exc)) from None
     text = render(tbl, fmt)

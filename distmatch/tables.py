@@ -131,13 +131,20 @@ def aggregate(values: list[float | None]) -> Cell | None:
 
 
 # --------------------------------------------------------------------------- building
-def build_table(paths: list[Path], metrics: list[str], published: bool = False) -> Table:
-    """Group runs by (dataset, objective) and aggregate each metric over completed seeds."""
+def build_table(paths: list[Path], metrics: list[str] | None, published: bool = False) -> Table:
+    """Group runs by (dataset, objective) and aggregate each metric over completed seeds.
+
+    ``metrics=None``: those of :data:`DEFAULT_METRICS` that some completed run has (the distances
+    exist only in runs made with ``final_metrics="all"`` or passed through ``distmatch eval``);
+    a metric named explicitly that no run has is an error."""
     runs = [load_run(d) for d in find_run_dirs(paths)]
     if not runs:
         raise TableError(f"no run directories (with config.json) under {', '.join(map(str, paths))}")
     check_unique(runs)
     completed = [r for r in runs if r["status"] == "completed"]
+    if metrics is None:
+        present = {k for r in completed for k in r["metrics"]}
+        metrics = [m for m in DEFAULT_METRICS if m in present] or list(DEFAULT_METRICS)
     _check_metrics(metrics, completed)
     rows = [_our_row(ds, obj, runs, metrics) for ds, obj in _groups(runs)]
     if published:

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from . import io
 from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
-from .metrics import evaluate
+from .metrics import DISTANCE_METRICS, evaluate
 from .models import build_critic, build_generator
 from .noise import NoiseSampler
 from .objectives import build_objective
@@ -264,10 +264,13 @@ class Trainer:
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
         io.save_npy(samples, self.rundir.samples)
+        distances = self.cfg.final_metrics == "all"
         metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
-                           np.random.default_rng(self.cfg.seed + 7), full=True)
+                           np.random.default_rng(self.cfg.seed + 7), full=True, distances=distances)
         summary = {
             "status": "completed", "step": self.step, "metrics": metrics,
+            "not_computed": {} if distances or self.dataset.kind == "image" else
+            {k: "costly: add --final-metrics all, or run `distmatch eval` later" for k in DISTANCE_METRICS},
             "train_seconds": round(train_seconds, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
             "objective_settings": self.objective.settings(), "config": dataclasses.asdict(self.cfg),
             "provenance": provenance(self.device),

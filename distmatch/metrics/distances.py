@@ -1,11 +1,12 @@
-"""Sample-based distances between generated and held-out real data: MMD, Sinkhorn, exact W."""
+"""Sample-based distances between generated and held-out real data: MMD, Sinkhorn, exact W.
+
+POT (which imports scikit-learn, ~1 s) and GeomLoss are imported where they are used.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import ot
 import torch
-from geomloss import SamplesLoss
 
 
 def _tensor(a: np.ndarray) -> torch.Tensor:
@@ -30,6 +31,8 @@ def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scalin
     for 2,500 points on one core).
     """
     if backend == "geomloss":
+        from geomloss import SamplesLoss
+
         loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=scaling, backend="tensorized")
         return float(loss(_tensor(x), _tensor(y)))
     from ..kernels import sinkhorn
@@ -39,6 +42,8 @@ def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scalin
 def exact_wasserstein(x: np.ndarray, y: np.ndarray, p: int = 2, max_points: int = 1500,
                       rng: np.random.Generator | None = None) -> float:
     """Exact W_p between (sub-sampled) empirical measures with POT ``emd2``; Euclidean ground cost."""
+    import ot
+
     rng = rng or np.random.default_rng(0)
     x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
     if len(x) > max_points:

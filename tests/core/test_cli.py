@@ -19,11 +19,17 @@ def test_run_prints_summary_and_writes_run_dir(tmp_path):
     out = tmp_path / "r"
     res = invoke("run", "--objective", "mmd", "--dataset", "ring", *TINY, "--out", out)
     assert res.exit_code == 0, res.output
-    for key in ("modes", "high quality", "reverse KL", "MMD²", "Sinkhorn", "W1", "wall time", "bandwidths"):
+    for key in ("modes", "high quality", "reverse KL", "MMD²", "not computed sinkhorn, w1, w2", "wall time",
+                "bandwidths"):
         assert key in res.output
-    assert json.loads((out / "summary.json").read_text())["config"]["dataset"] == "ring"
-    res = invoke("eval", out)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["dataset"] == "ring" and "w2" not in summary["metrics"]
+    res = invoke("eval", out)  # adds the costly distances, leaves the others as the run computed them
     assert res.exit_code == 0 and "w2" in json.loads(res.output)
+    evaluated = json.loads((out / "summary.json").read_text())
+    assert "not_computed" not in evaluated
+    assert {k: evaluated["metrics"][k] for k in summary["metrics"] if not k.startswith("time_")} == \
+        {k: v for k, v in summary["metrics"].items() if not k.startswith("time_")}
     res = invoke("plot", out)
     assert res.exit_code == 0 and "samples.png" in res.output
 

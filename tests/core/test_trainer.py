@@ -33,8 +33,17 @@ def test_run_dir_contents(tmp_path, objective):
     assert [r["step"] for r in records] == [0, 4, 8, 12]
     assert np.load(out / "samples.npy").shape == (200, 2)
     m = summary["metrics"]
-    assert {"modes", "hq", "rkl", "mmd", "sinkhorn", "w1", "w2"} <= set(m)
+    assert {"modes", "hq", "rkl", "mmd"} <= set(m) and not {"sinkhorn", "w1", "w2"} & set(m)
+    assert set(summary["not_computed"]) == {"sinkhorn", "w1", "w2"}  # the default final_metrics="cheap"
     assert summary["status"] == "completed" and summary["step"] == 12
+
+
+def test_final_metrics_all_adds_the_distances_with_the_cheap_ones_unchanged(tmp_path):
+    _, cheap = train(tmp_path, name="cheap")
+    _, full = train(tmp_path, name="full", final_metrics="all")
+    assert {"sinkhorn", "w1", "w2"} <= set(full["metrics"]) and full["not_computed"] == {}
+    for key in ("modes", "hq", "rkl", "mmd"):
+        np.testing.assert_equal(full["metrics"][key], cheap["metrics"][key])  # NaN == NaN here
 
 
 def test_same_seed_same_samples(tmp_path):
@@ -83,7 +92,7 @@ def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
 def test_user_points_any_dimension(tmp_path):
     pts = np.random.default_rng(0).normal(size=(300, 3)).astype(np.float32)
     np.save(tmp_path / "pts.npy", pts)
-    _, summary = train(tmp_path, dataset=str(tmp_path / "pts.npy"), objective="wgan-gp")
+    _, summary = train(tmp_path, dataset=str(tmp_path / "pts.npy"), objective="wgan-gp", final_metrics="all")
     assert "modes" not in summary["metrics"] and summary["metrics"]["w2"] > 0
     assert np.load(tmp_path / "run" / "samples.npy").shape == (200, 3)
 

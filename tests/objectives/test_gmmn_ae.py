@@ -91,7 +91,7 @@ def test_from_config_reads_extra():
 def test_tiny_toy_run_writes_data_space_samples_and_a_plain_checkpoint(tiny_run, tmp_path):
     trainer, summary = tiny_run(objective="gmmn-ae", extra={"ae_steps": 20})
     assert np.load(tmp_path / "run" / "samples.npy").shape == (200, 2)
-    assert {"modes", "hq", "mmd", "w2"} <= set(summary["metrics"])
+    assert {"modes", "hq", "mmd"} <= set(summary["metrics"])
     s = summary["objective_settings"]
     assert s["code_dim"] == 2 and s["ae_mse_last_steps"] < s["ae_mse_first_step"]
     state = torch.load(tmp_path / "run" / CHECKPOINT, weights_only=True)

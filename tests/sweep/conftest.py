@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-TINY_SETS = ["--set", "eval_samples=100", "--set", "width=16", "--set", "depth=2", "--set", "batch_size=32"]
+TINY_SETS = ["--set", "eval_samples=100", "--set", "width=16", "--set", "depth=2", "--set", "batch_size=32",
+             "--set", "final_metrics=all"]
 TINY_OPTIONS = {"eval_samples": 100, "width": 16, "depth": 2, "batch_size": 32}
 
 

@@ -86,3 +86,24 @@ def test_table_errors_are_one_line(tmp_path, small_sweep):
     assert result.exit_code != 0 and "no run directories" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(table, [str(small_sweep), "--metrics", "modes,fid"])
     assert result.exit_code != 0 and "unknown metric 'fid'" in result.output
+
+
+def test_default_columns_are_the_metrics_the_runs_have(tmp_path):
+    """Runs made with the default final_metrics="cheap" lack the distances: the default table leaves
+    those columns out, and asking for one by name is a one-line error naming what the runs have."""
+    from distmatch.config import RunConfig, resolve
+    from distmatch.data import get_dataset
+    from distmatch.trainer import Trainer
+
+    from .conftest import TINY_OPTIONS
+
+    ds = get_dataset("ring")
+    for seed in (0, 1):
+        cfg = resolve(RunConfig(objective="mmd", dataset="ring", seed=seed, steps=2, eval_every=2, **TINY_OPTIONS), ds)
+        Trainer(cfg, ds, tmp_path / f"s{seed}", quiet=True).fit()
+    result = CliRunner().invoke(table, [str(tmp_path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0]
+    assert "mmd_mean" in header and "hq_mean" in header and "sinkhorn" not in header and "w2" not in header
+    result = CliRunner().invoke(table, [str(tmp_path), "--metrics", "hq,w2"])
+    assert result.exit_code == 1 and "unknown metric 'w2'" in result.output
