@@ -160,12 +160,11 @@ def format_summary(summary: dict, out_dir: Path) -> str:
         lines.append(f"modes        {m['modes']}/{m['n_modes']}")
         lines.append(f"high quality {m['hq']:.1f} %")
         lines.append(f"reverse KL   {_fmt(m['rkl'])}")
-    for key, label in (("fd", "FD (classifier)"), ("precision", "precision"), ("recall", "recall"),
-                       ("coverage", "class coverage"), ("kl", "label KL"), ("mmd", "MMD² (unbiased)"),
-                       ("sinkhorn", "Sinkhorn"),
-                       ("w1", "W1 (exact)"), ("w2", "W2 (exact)")):
+    from .metrics.registry import metric
+
+    for key in ("fd", "kid", "precision", "recall", "coverage", "kl", "mmd", "sinkhorn", "w1", "w2"):
         if key in m:
-            lines.append(f"{label:<12} {_fmt(m[key])}")
+            lines.append(f"{metric(key).short:<12} {_fmt(m[key])}")
     skipped = summary.get("not_computed") or {}
     if skipped:
         lines.append(f"not computed {', '.join(skipped)} ({next(iter(skipped.values()))})")

@@ -10,9 +10,8 @@ import pandas as pd
 import seaborn as sns
 
 from .plots import OBJECTIVE_ORDER, objective_colors, save, style
-from .tables import DEFAULT_METRICS, LABELS, find_run_dirs, load_run
-
-LOG_SCALE = {"mmd", "sinkhorn", "w1", "w2", "fd"}
+from .metrics.registry import metric
+from .tables import DEFAULT_METRICS, find_run_dirs, load_run
 
 
 def sweep_frame(sweep_dir: str | Path) -> pd.DataFrame:
@@ -36,7 +35,7 @@ def _orders(df: pd.DataFrame) -> tuple[list[str], list[str]]:
     return objs, known + sorted(set(df.dataset) - set(known))
 
 
-def draw_metric(ax: plt.Axes, data: pd.DataFrame, metric: str, objectives: list[str]) -> None:
+def draw_metric(ax: plt.Axes, data: pd.DataFrame, name: str, objectives: list[str]) -> None:
     """Box plot per objective with one point per seed on top."""
     colors = objective_colors()
     palette = {o: colors.get(o, "0.5") for o in objectives}
@@ -44,7 +43,7 @@ def draw_metric(ax: plt.Axes, data: pd.DataFrame, metric: str, objectives: list[
                 palette=palette, ax=ax, showfliers=False, width=0.6, boxprops={"alpha": 0.5}, legend=False)
     sns.stripplot(data=data, x="objective", y="value", order=objectives, color="k", size=3.5, jitter=0.15,
                   ax=ax, alpha=0.8)
-    if metric in LOG_SCALE and (data.value > 0).all() and len(data):
+    if metric(name).log_scale and (data.value > 0).all() and len(data):
         ax.set_yscale("log")
     ax.set_xlabel("")
     ax.tick_params(axis="x", rotation=35)
@@ -56,11 +55,11 @@ def plot_metric_grid(df: pd.DataFrame, metrics: list[str], path: Path) -> Path:
     style()
     fig, axes = plt.subplots(len(metrics), len(datasets), figsize=(3.2 * len(datasets), 2.6 * len(metrics)),
                              squeeze=False)
-    for i, metric in enumerate(metrics):
+    for i, name in enumerate(metrics):
         for j, dataset in enumerate(datasets):
             ax = axes[i, j]
-            draw_metric(ax, df[(df.metric == metric) & (df.dataset == dataset)], metric, objectives)
-            ax.set_ylabel(LABELS.get(metric, metric) if j == 0 else "")
+            draw_metric(ax, df[(df.metric == name) & (df.dataset == dataset)], name, objectives)
+            ax.set_ylabel(metric(name).short if j == 0 else "")
             if i == 0:
                 ax.set_title(dataset)
             if i < len(metrics) - 1:

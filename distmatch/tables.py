@@ -15,14 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics.registry import metric
+
 DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2")
-HIGHER_IS_BETTER = {"modes", "hq", "precision", "recall", "coverage"}
-LOWER_IS_BETTER = {"rkl", "mmd", "sinkhorn", "w1", "w2", "fd"}
-LABELS = {"modes": "modes", "hq": "HQ (%)", "rkl": "rev-KL", "mmd": "MMD²", "sinkhorn": "Sinkhorn",
-          "w1": "W1", "w2": "W2", "fd": "FD"}
-TEX_LABELS = {"modes": "modes", "hq": r"HQ (\%)", "rkl": "rev-KL", "mmd": r"MMD$^2$", "sinkhorn": "Sinkhorn",
-              "w1": "$W_1$", "w2": "$W_2$", "fd": "FD"}
-FORMATS = {"modes": "{:.1f}", "hq": "{:.1f}", "rkl": "{:.3f}"}  # others: 3 significant digits
 
 # Published numbers (docs/protocols.md): (dataset, method, source and protocol, {metric: value}).
 PUBLISHED: list[tuple[str, str, str, dict[str, float]]] = [
@@ -204,12 +199,12 @@ def _best_cells(rows: list[Row], metrics: list[str]) -> set[tuple[int, str]]:
     for ds in {r.dataset for r in rows}:
         idx = [i for i, r in enumerate(rows) if r.dataset == ds and not r.published]
         for m in metrics:
-            if m not in HIGHER_IS_BETTER | LOWER_IS_BETTER:
+            if metric(m).better is None:
                 continue
             scored = [(i, rows[i].cells[m]) for i in idx if rows[i].cells[m] and math.isfinite(rows[i].cells[m].mean)]
             if len(scored) < 2:
                 continue
-            pick = max if m in HIGHER_IS_BETTER else min
+            pick = max if metric(m).better == "higher" else min
             top = fmt_value(m, pick(c.mean for _, c in scored))
             if all(fmt_value(m, c.mean) == top for _, c in scored):
                 continue  # all tied: nothing stands out
@@ -218,25 +213,25 @@ def _best_cells(rows: list[Row], metrics: list[str]) -> set[tuple[int, str]]:
 
 
 # --------------------------------------------------------------------------- rendering
-def fmt_value(metric: str, v: float | None) -> str:
+def fmt_value(name: str, v: float | None) -> str:
     if v is None or not math.isfinite(v):
         return "–"
-    return FORMATS.get(metric, "{:.3g}").format(v)
+    return metric(name).fmt.format(v)
 
 
-def fmt_cell(metric: str, cell: Cell | None) -> str:
+def fmt_cell(name: str, cell: Cell | None) -> str:
     """'mean ± std (n)'; '(n; k NaN)' when values were left out; a published number alone."""
     if cell is None:
         return ""
     if cell.n is None:
-        return fmt_value(metric, cell.mean)
+        return fmt_value(name, cell.mean)
     nan = f"; {cell.n_nan} NaN" if cell.n_nan else ""
-    return f"{fmt_value(metric, cell.mean)} ± {fmt_value(metric, cell.std)} ({cell.n}{nan})"
+    return f"{fmt_value(name, cell.mean)} ± {fmt_value(name, cell.std)} ({cell.n}{nan})"
 
 
-def _header(table: Table, labels: dict[str, str]) -> list[str]:
+def _header(table: Table) -> list[str]:
     head = ["dataset", "objective"] + (["source"] if table.show_source else []) + ["runs"]
-    return head + [labels.get(m, m) for m in table.metrics]
+    return head + [metric(m).short for m in table.metrics]
 
 
 def _text_rows(table: Table, bold, escape=lambda s: s) -> list[list[str]]:
@@ -250,7 +245,7 @@ def _text_rows(table: Table, bold, escape=lambda s: s) -> list[list[str]]:
 
 
 def to_markdown(table: Table) -> str:
-    head = _header(table, LABELS)
+    head = _header(table)
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---"] * (len(head) - 2)) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in _text_rows(table, lambda c: f"**{c}**")]
     notes = ["cells: mean ± sample std (n completed seeds with a finite value); bold: best mean per dataset"]
@@ -270,8 +265,7 @@ def tex_escape(text: str) -> str:
 
 
 def to_latex(table: Table) -> str:
-    head = [tex_escape(h) for h in _header(table, {})[: -len(table.metrics)]] + [TEX_LABELS.get(m, tex_escape(m))
-                                                                                   for m in table.metrics]
+    head = [tex_escape(h) for h in _header(table)[: -len(table.metrics)]] + [metric(m).tex for m in table.metrics]
     rows = _text_rows(table, lambda c: rf"\textbf{{{c}}}", tex_escape)
     lines = [r"\begin{tabular}{" + "l" * (len(head) - len(table.metrics)) + "r" * len(table.metrics) + "}",
              r"\toprule", " & ".join(head) + r" \\", r"\midrule"]

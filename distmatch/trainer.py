@@ -282,8 +282,10 @@ class Trainer:
 
 
 def _postfix(record: dict) -> dict:
-    keys = ("g_loss", "d_loss", "modes", "hq", "fd", "coverage", "mmd")
-    return {k: f"{record[k]:.3g}" for k in keys if k in record and record[k] is not None}
+    """The progress bar's numbers: the registry's ``postfix`` metrics that this record has."""
+    from .metrics.registry import METRICS
+
+    return {k: f"{record[k]:.3g}" for k, m in METRICS.items() if m.postfix and record.get(k) is not None}
 
 
 def provenance(device: torch.device) -> dict:

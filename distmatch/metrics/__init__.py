@@ -1,16 +1,22 @@
-"""Evaluate generated samples against a dataset: cheap metrics during training, all at the end."""
+"""Evaluate generated samples against a dataset: cheap metrics during training, all at the end.
+
+The metric functions (torch, POT, scipy) are imported when :func:`evaluate` runs; the registry of
+how each metric is shown (:mod:`.registry`) is light.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..data import Dataset
-from .distances import exact_wasserstein, mmd_unbiased, sinkhorn_divergence
-from .toy import mode_metrics
+from .registry import METRICS, Metric, metric
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 CACHE_ENV = "DISTMATCH_CACHE"
 IMAGE_EVAL_SAMPLES = {False: 1000, True: 2500}  # image metrics on this many samples (cheap / full)
@@ -58,6 +64,9 @@ def evaluate(samples: np.ndarray, dataset: Dataset, bandwidths: list[float], rng
     flattened pixels; the classifier is trained once per dataset and cached in
     ``$DISTMATCH_CACHE`` (default ``~/.cache/distmatch``).
     """
+    from .distances import exact_wasserstein, mmd_unbiased, sinkhorn_divergence
+    from .toy import mode_metrics
+
     distances = full if distances is None else distances
     real = dataset.heldout(len(samples), rng)
     out: dict = {}

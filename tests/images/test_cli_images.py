@@ -30,7 +30,7 @@ def test_mnist_two_steps_through_cli(tmp_path):
                                       "--critic-steps", "1", "--eval-every", "1", "--eval-samples", "40",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "FD (classifier)" in result.output and "class coverage" in result.output
+    assert "FD " in result.output and "coverage " in result.output and "precision " in result.output
     assert np.load(out / "samples.npy").shape == (40, 1, 28, 28)
     for name in ("grid_step0.png", "grid_step1.png", "grid_step2.png", "samples.png", "curves.png"):
         assert (out / "figures" / name).exists(), name
