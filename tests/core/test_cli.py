@@ -37,8 +37,9 @@ def test_run_prints_summary_and_writes_run_dir(tmp_path):
 def test_list_names_everything():
     res = invoke("list")
     assert res.exit_code == 0
-    for name in ("mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp", "8gaussians", "25gaussians",
-                 "ring", "grid", "swissroll"):
+    from distmatch.objectives import OBJECTIVES
+
+    for name in list(OBJECTIVES) + ["8gaussians", "25gaussians", "ring", "grid", "swissroll", "digits"]:
         assert name in res.output
 
 

@@ -8,6 +8,7 @@ import torch
 
 from distmatch.config import RunConfig, resolve
 from distmatch.data import get_dataset
+from distmatch.objectives import OBJECTIVES
 from distmatch.rundir import CHECKPOINT
 from distmatch.trainer import Trainer, TrainingDiverged
 
@@ -22,9 +23,9 @@ def train(tmp_path, name="run", **kw):
     return trainer, trainer.fit()
 
 
-@pytest.mark.parametrize("objective", ["mmd", "minimax", "nonsaturating", "wgan-clip", "wgan-gp"])
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
 def test_run_dir_contents(tmp_path, objective):
-    _, summary = train(tmp_path, objective=objective)
+    _, summary = train(tmp_path, objective=objective, extra={"ae_steps": 5} if objective == "gmmn-ae" else {})
     out = tmp_path / "run"
     for name in ("config.json", "metrics.jsonl", CHECKPOINT, "samples.npy", "summary.json",
                  "figures/samples.png", "figures/curves.png"):
