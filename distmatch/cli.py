@@ -234,7 +234,7 @@ def eval_cmd(run_dir: str) -> None:
 @click.argument("run_dir")
 def plot_cmd(run_dir: str) -> None:
     """Redraw the figures of a run directory (samples, curves) or of a sweep directory (metric plots)."""
-    from .sweep_cli import has_manifest
+    from .sweep.cli import has_manifest
 
     if has_manifest(run_dir):
         from .sweep_plots import plot_sweep
@@ -278,7 +278,7 @@ def _register_commands() -> None:
     from .data.cli import data
     from .diagnostics.cli import diagnose
     from .sample_cli import sample
-    from .sweep_cli import sweep, table
+    from .sweep.cli import sweep, table
 
     for command in (sweep, table, diagnose, data, sample):
         cli.add_command(command)

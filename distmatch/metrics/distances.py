@@ -9,6 +9,18 @@ import numpy as np
 import torch
 
 
+def quiet_import(name: str):
+    """Import ``name`` without what it prints: POT imports GeomLoss, which imports pykeops when it
+    is installed (the ``bench`` extra), and pykeops prints "CUDA libraries not found" on stdout,
+    which would corrupt the JSON that ``distmatch eval`` prints. Import errors still raise."""
+    import contextlib
+    import importlib
+    import os
+
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        return importlib.import_module(name)
+
+
 def _tensor(a: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(a.reshape(len(a), -1)), dtype=torch.float64)
 
@@ -31,8 +43,7 @@ def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scalin
     for 2,500 points on one core).
     """
     if backend == "geomloss":
-        from geomloss import SamplesLoss
-
+        SamplesLoss = quiet_import("geomloss").SamplesLoss
         loss = SamplesLoss("sinkhorn", p=2, blur=blur, scaling=scaling, backend="tensorized")
         return float(loss(_tensor(x), _tensor(y)))
     from ..kernels import sinkhorn
@@ -42,8 +53,7 @@ def sinkhorn_divergence(x: np.ndarray, y: np.ndarray, blur: float = 0.01, scalin
 def exact_wasserstein(x: np.ndarray, y: np.ndarray, p: int = 2, max_points: int = 1500,
                       rng: np.random.Generator | None = None) -> float:
     """Exact W_p between (sub-sampled) empirical measures with POT ``emd2``; Euclidean ground cost."""
-    import ot
-
+    ot = quiet_import("ot")
     rng = rng or np.random.default_rng(0)
     x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
     if len(x) > max_points:

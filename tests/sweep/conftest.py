@@ -21,7 +21,7 @@ GRID = ["--objectives", "mmd,wgan-gp", "--datasets", "ring", "--seeds", "0-1", "
 @pytest.fixture(scope="session")
 def small_sweep(tmp_path_factory) -> Path:
     """2 objectives × 1 dataset × 2 seeds with 2 workers (shared by the sweep, table and plot tests)."""
-    from distmatch.sweep_cli import sweep
+    from distmatch.sweep.cli import sweep
 
     out = tmp_path_factory.mktemp("sweep") / "sw"
     result = CliRunner().invoke(sweep, GRID + TINY_SETS + ["--workers", "2", "--out", str(out), "--quiet"])

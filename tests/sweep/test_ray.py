@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from distmatch.sweep_cli import sweep
+from distmatch.sweep.cli import sweep
 
 from .conftest import TINY_SETS
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from distmatch.sweep import threads_per_worker
-from distmatch.sweep_cli import sweep
+from distmatch.sweep.cli import sweep
 
 from .conftest import GRID, TINY_SETS
 
@@ -85,7 +85,7 @@ def test_kill_mid_sweep_then_resume_loses_no_completed_run(tmp_path):
     out = tmp_path / "sw"
     args = ["--objectives", "mmd", "--datasets", "ring", "--seeds", "0-1", "--steps", "600",
             "--set", "eval_every=300", "--set", "checkpoint_every=20", *TINY_SETS, "--out", str(out), "--quiet"]
-    cmd = [sys.executable, "-m", "distmatch.sweep_cli", "sweep", *args, "--workers", "1"]
+    cmd = [sys.executable, "-m", "distmatch.sweep.cli", "sweep", *args, "--workers", "1"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first, second = out / "mmd/ring/s0", out / "mmd/ring/s1"
     _wait_for(lambda: (first / "summary.json").exists(), 300, proc)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from distmatch.sweep_cli import table
+from distmatch.sweep.cli import table
 from distmatch.tables import Cell, aggregate, build_table, fmt_cell, render, tex_escape
 
 METRICS = ["modes", "hq", "rkl", "mmd", "sinkhorn", "w2"]

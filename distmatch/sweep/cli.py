@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from .sweep import MANIFEST, SpecError, build_spec, load_spec_file, parse_sets, read_manifest, run_sweep
-from .tables import DEFAULT_METRICS, TableError, build_table, render
+from ..tables import DEFAULT_METRICS, TableError, build_table, render
+from .manifest import MANIFEST, read_manifest
+from .runner import run_sweep
+from .spec import SpecError, build_spec, load_spec_file, parse_sets
 
 
 
@@ -124,7 +126,7 @@ def has_manifest(path: str | Path) -> bool:
 
 @click.group()
 def _main() -> None:
-    """Stand-alone entry (python -m distmatch.sweep_cli) until the commands are on `distmatch`."""
+    """Stand-alone entry (python -m distmatch.sweep.cli) until the commands are on `distmatch`."""
 
 
 _main.add_command(sweep)

@@ -1,0 +1,247 @@
+"""Running a sweep: each run in a fresh worker process (local pool) or as a Ray task, longest
+runs first; finished runs are skipped and interrupted ones resume from their checkpoints."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config import RunConfig
+from ..objectives import OBJECTIVES
+from ..rundir import RunDir, exclusive_lock
+from .manifest import Manifest
+from .spec import RunSpec, SweepSpec
+
+SWEEP_LOCK = ".distmatch-sweep.lock"
+
+# --------------------------------------------------------------------------- one run (in a worker)
+def _summary(run_dir: Path) -> dict:
+    """summary.json of a run ({} when absent or unreadable: the run is then trained or resumed)."""
+    try:
+        return RunDir(run_dir).read_summary() or {}
+    except (OSError, ValueError):
+        return {}
+
+
+def completed_summary(run_dir: Path) -> dict | None:
+    """The run's summary.json if it says completed, else None."""
+    summary = _summary(run_dir)
+    return summary if summary.get("status") == "completed" else None
+
+
+def diverged_error(run_dir: Path) -> str | None:
+    """The stored error of a run that diverged (summary.json status diverged), else None."""
+    summary = _summary(run_dir)
+    return str(summary.get("error", "diverged")) if summary.get("status") == "diverged" else None
+
+
+def execute_run(run: RunSpec, out: str, threads: int) -> dict:
+    """Train (or resume) one run; never raises: returns a manifest record with status and error."""
+    t0 = time.perf_counter()
+    record: dict[str, Any] = {"status": "failed", "error": None, "resumed_from": None}
+    try:
+        record.update(_train_run(run, Path(out), threads))
+    except BaseException as exc:  # noqa: BLE001 - a failed run must not stop the sweep
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        record["error"] = one_line_error(exc)
+    record["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    return record
+
+
+def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
+    import torch
+
+    from ..config import resolve
+    from ..data import get_dataset
+    from ..trainer import Trainer
+
+    rundir = RunDir(run.directory(out))
+    dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
+    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, device="cpu",
+                            **run.options), dataset)
+    cfg.threads = cap_threads(cfg.threads, threads)
+    torch.set_num_threads(cfg.threads)
+    with rundir.session(cfg, "continue"):
+        trainer = Trainer(cfg, dataset, rundir.path, quiet=True)
+        resumed_from = trainer.step if trainer.resume() else None
+        trainer.fit()
+    return {"status": "completed", "resumed_from": resumed_from}
+
+
+def one_line_error(exc: BaseException) -> str:
+    """'TypeName: message' on one line (truncated to 300 characters)."""
+    msg = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+    return text[:300]
+
+
+# --------------------------------------------------------------------------- the sweep
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Torch threads per worker so that workers × threads ≤ cores (at least 1)."""
+    return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
+
+
+def cap_threads(default: int | None, cap: int) -> int:
+    """The run's own thread default (toy: 1; 0 = all cores) capped at this worker's share."""
+    return cap if not default else min(default, cap)
+
+
+def partition(runs: list[RunSpec], out: Path, retry_failed: bool) -> tuple[dict, list[RunSpec]]:
+    """Split runs into already-finished records (completed, or diverged unless retried) and runs to do."""
+    done, todo = {}, []
+    for run in runs:
+        run_dir = run.directory(out)
+        if completed_summary(run_dir) is not None:
+            done[run.key] = {"status": "completed", "error": None, "skipped": True}
+        elif not retry_failed and (err := diverged_error(run_dir)) is not None:
+            done[run.key] = {"status": "failed", "error": f"TrainingDiverged: {err}", "skipped": True}
+        else:
+            todo.append(run)
+    return done, longest_first(todo)
+
+
+def longest_first(runs: list[RunSpec]) -> list[RunSpec]:
+    """The runs ordered by :func:`estimated_cost`, largest first (stable), so that the pool does not
+    end with one long run on one worker while the others idle."""
+    costs = {run.key: estimated_cost(run) for run in runs}
+    return sorted(runs, key=lambda r: -costs[r.key])
+
+
+def estimated_cost(run: RunSpec) -> float:
+    """Relative training cost of a run from its resolved settings: generator steps x (1 + critic
+    steps) x batch size. A run whose settings cannot be resolved counts as 0 (it fails fast)."""
+    from ..config import resolve
+    from ..data import get_dataset
+
+    try:
+        dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
+        cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, **run.options), dataset)
+    except Exception:  # noqa: BLE001 - reported by the run itself
+        return 0.0
+    critic = cfg.critic_steps if OBJECTIVES[cfg.objective].uses_critic else 0
+    return float(cfg.steps) * (1 + critic) * float(cfg.batch_size)
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str = "local",
+              address: str | None = None, retry_failed: bool = False, progress: bool = True) -> dict:
+    """Run every run of ``spec`` into ``out`` and return the manifest (also written to disk)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out / SWEEP_LOCK, f"sweep directory {out}"):
+        return _sweep_locked(spec, out, workers, backend, address, retry_failed, progress)
+
+
+def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, address: str | None,
+                  retry_failed: bool, progress: bool) -> dict:
+    runs = spec.runs()
+    threads = 1 if backend == "ray" else threads_per_worker(workers)
+    session = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address}
+    manifest = Manifest(out, spec, runs, session)
+    done, todo = partition(runs, out, retry_failed)
+    for key, record in done.items():
+        manifest.runs[key].update(record)
+    manifest.write()
+    bar = _progress_bar(len(runs), len(done), progress)
+    failed = sum(r["status"] == "failed" for r in done.values())
+
+    def on_done(run: RunSpec, record: dict) -> None:
+        nonlocal failed
+        failed += record["status"] == "failed"
+        manifest.update(run.key, {**record, "skipped": False})
+        bar.update(1)
+        bar.set_postfix(failed=failed)
+
+    interrupted = True
+    try:
+        execute = _run_ray if backend == "ray" else _run_local
+        execute(todo, out, workers, threads, on_done, address)
+        interrupted = False
+    finally:
+        bar.close()
+        manifest.finish(interrupted)
+    return manifest.data
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, initial=initial, unit="run", desc="sweep", disable=not enabled, dynamic_ncols=True)
+
+
+def _pool_context() -> mp.context.BaseContext:
+    """A fork server that has imported torch and distmatch: a fresh process per run, started cheaply."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["torch", "distmatch.trainer", "distmatch.plots", "distmatch.sweep.runner"])
+    return ctx
+
+
+def _run_local(todo: list[RunSpec], out: Path, workers: int, threads: int,
+               on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+    """A process pool, one fresh process per run (max_tasks_per_child=1)."""
+    if not todo:
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1)
+    try:
+        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads): r for r in todo}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                on_done(futures[fut], _result(fut))
+    except BaseException:  # Ctrl-C: drop queued runs, stop running ones (they resume from checkpoints)
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public way to stop running tasks
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+
+
+def _result(fut: Future) -> dict:
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return {"status": "failed", "error": "worker process died (killed or out of memory); "
+                                             "re-run the sweep to resume this run from its checkpoint"}
+    except Exception as exc:  # noqa: BLE001 - e.g. pickling errors
+        return {"status": "failed", "error": one_line_error(exc)}
+
+
+def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
+             on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+    """The same runs as Ray tasks with num_cpus=1 (local Ray, or the cluster at ``address``)."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--backend ray needs ray: pip install 'distmatch[cluster]'") from None
+    started = not ray.is_initialized()
+    if started:
+        kwargs = {"address": address} if address else {"num_cpus": workers}
+        ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
+        refs = {task.remote(r, str(out.resolve()), threads): r for r in todo}
+        pending = list(refs)
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            for ref in finished:
+                on_done(refs[ref], _ray_result(ray, ref))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _ray_result(ray, ref) -> dict:
+    try:
+        return ray.get(ref)
+    except Exception as exc:  # noqa: BLE001 - a lost worker or node
+        return {"status": "failed", "error": one_line_error(exc)}
