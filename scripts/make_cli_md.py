@@ -25,7 +25,7 @@ non-zero exit code; `--help` works on every command and sub-command.
 EXAMPLES = [
     ("List objectives and datasets", "", "distmatch list"),
     ("Train: the main job", "Defaults per objective come from the papers (see `distmatch run --help`). "
-     "Here with fewer steps so the example is quick; the default for mmd is 3,000 steps.",
+     "Here with fewer steps so the example is quick; the default for mmd is 1,500 steps.",
      "distmatch run --objective mmd --dataset 8gaussians --steps 600 --out {tmp}/mmd --quiet"),
     ("Train and print the summary", "Without `--quiet` a tqdm bar runs on stderr and a summary is printed.",
      "distmatch run --objective wgan-gp --dataset ring --steps 300 --eval-every 100 --out {tmp}/gp"),
