@@ -9,22 +9,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
 
+from .report.style import OBJECTIVE_ORDER, objective_colors, style  # noqa: E402,F401  (re-exported)
 from .rundir import RunDir  # noqa: E402
-
-PALETTE = "colorblind"
-OBJECTIVE_ORDER = ["mmd", "sinkhorn", "minimax", "nonsaturating", "wgan-clip", "wgan-gp", "mmd-gan", "gmmn-ae"]
-
-
-def style() -> None:
-    """The shared seaborn style: white grid, colour-blind palette, paper context."""
-    sns.set_theme(style="whitegrid", palette=PALETTE, context="paper", font_scale=1.1)
-
-
-def objective_colors() -> dict[str, tuple]:
-    """A fixed colour per objective, the same in every figure."""
-    return dict(zip(OBJECTIVE_ORDER, sns.color_palette(PALETTE, len(OBJECTIVE_ORDER))))
 
 
 def save(fig: plt.Figure, path: Path, pdf: bool = False) -> list[Path]:

@@ -1,0 +1,1 @@
+"""Reports drawn from run and sweep directories: the shared figure style, animations, the HTML report."""
