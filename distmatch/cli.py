@@ -289,6 +289,11 @@ _register_commands()
 
 def main() -> None:
     """Entry point: errors become one-line messages with a non-zero exit code (see ErrorBoundary)."""
+    from .objectives import PLUGIN_ERRORS
+
+    if PLUGIN_ERRORS:
+        click.echo(f"Error: {PLUGIN_ERRORS[0]}", err=True)
+        sys.exit(1)
     cli(prog_name="distmatch")
 
 

@@ -27,49 +27,7 @@ KIND_DEFAULTS: dict[str, dict] = {
     "image": dict(noise_dim=32, depth=3, batch_size=64, eval_every=250),  # width, threads: image_defaults
 }
 
-# Per-objective overrides for toy/point data (each default toy run fits in < 60 s on 2 CPU cores).
-OBJECTIVE_DEFAULTS: dict[str, dict[str, dict]] = {
-    "toy": {
-        # mmd: 1,500 steps at lr 3e-3 (cosine) reach what 3,000 at 1e-3 did (8gaussians seeds 0-4: 8/8 modes,
-        # 74-79 % HQ; 25gaussians 25/25, 32-47 % HQ) in half the time; batch 256 loses HQ on the 25-mode sets
-        "mmd": dict(steps=1500, batch_size=512, lr=3e-3),
-        "sinkhorn": dict(steps=2000, batch_size=256),
-        "minimax": dict(steps=3000),
-        "nonsaturating": dict(steps=3000),
-        "wgan-clip": dict(steps=2000),
-        "wgan-gp": dict(steps=1250),  # 5 critic steps, each a double backward: 57 s wall on a slow 2-core host
-        # mmd-gan: the witness penalty, 1 critic step: 8/8 modes, 42 % HQ, 49 s wall on seed 0; clipping
-        # (the paper's, --gp-weight 0) reached 8/8 on seeds 0-1 but 2/8 on seed 2 here (docs/objectives.md)
-        "mmd-gan": dict(steps=1200, batch_size=128, gp_weight=1.0, critic_steps=1, optimizer="adam", lr=1e-3,
-                        betas=(0.5, 0.9), lr_schedule="cosine"),
-        "gmmn-ae": dict(steps=2000, batch_size=512),  # + 500 auto-encoder steps: 8/8, 60 % HQ, 54 s wall
-    },
-    # Image defaults are tuned on 8x8 digits (each default run < 3 min on 2 CPU cores, FD >= 5x
-    # lower than at step 0 and 10/10 classes; benchmarks/results/digits.md). For 28x28 MNIST
-    # give --steps/--batch-size yourself (docs/images.md has the paper settings).
-    "image": {
-        "mmd": dict(steps=2000, batch_size=256),  # ~30 s CPU; FD 375 -> ~5
-        "sinkhorn": dict(steps=1500, batch_size=256),
-        "minimax": dict(steps=1500),  # ~30 s CPU
-        "nonsaturating": dict(steps=1500),  # ~26 s CPU; FD 375 -> ~6
-        "wgan-clip": dict(steps=1500),
-        "wgan-gp": dict(steps=1500),  # 5 critic steps + penalty: ~90 s CPU; FD 375 -> ~14
-        # mmd-gan: the paper's weight clipping, but a weaker critic (1 step at lr 1e-4) against an Adam
-        # generator with cosine decay: the paper's RMSProp 5e-5 x 5 critic steps at batch 64 reached
-        # FD 46 in 1500 steps (the critic wins, MMD^2 near its maximum); these: FD 375 -> ~6, ~85 s CPU
-        "mmd-gan": dict(steps=1000, batch_size=256, gp_weight=0.0, critic_steps=1, optimizer="adam", lr=1e-3,
-                        critic_lr=1e-4, betas=(0.5, 0.9), lr_schedule="cosine"),
-        "gmmn-ae": dict(steps=2000, batch_size=256),  # + 1000 auto-encoder steps: FD ~10, ~72 s CPU
-    },
-}
 DEFAULT_STEPS = {"toy": 2000, "points": 2000, "image": 1500}
-# Objectives whose kernel lives in a learned space pick its bandwidths themselves (cfg.bandwidths
-# stays None, so the MMD metric keeps the data's own ladder); the rule, as recorded in the config:
-LATENT_BANDWIDTHS = {
-    "mmd-gan": "median of each batch's critic embeddings / 2^k, k=0..6",
-    "gmmn-ae": "median heuristic on 1000 auto-encoder codes / 2^k, k=0..6, after stage 1",
-}
-IMAGE_MMD_OCTAVES = 4  # digits: sigma = 12.2, 6.1, 3.1, 1.5 (median pixel distance 6.1)
 MLP_IMAGE_WIDTH = 256  # hidden units of --model mlp on images (GMMN's MLP is 64-256-256-1024)
 
 
@@ -215,11 +173,12 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     kind = dataset.kind if dataset.kind in KIND_DEFAULTS else "points"
     if kind == "image":
         image_defaults(cfg, dataset)
-    per_objective = OBJECTIVE_DEFAULTS["image" if kind == "image" else "toy"].get(cfg.objective, {})
+    objective = objective_class(cfg.objective)
+    per_objective = objective.defaults_for("image" if kind == "image" else "points")
     for key, value in {"steps": DEFAULT_STEPS[kind], **KIND_DEFAULTS[kind], **per_objective}.items():
         if getattr(cfg, key) is None:
             setattr(cfg, key, value)
-    defaults = objective_class(cfg.objective).defaults
+    defaults = objective.defaults
     cfg.optimizer = defaults.optimizer if cfg.optimizer is None else cfg.optimizer
     cfg.lr = defaults.lr if cfg.lr is None else cfg.lr
     cfg.critic_lr = cfg.lr if cfg.critic_lr is None else cfg.critic_lr
@@ -228,24 +187,15 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     cfg.lr_schedule = cfg.lr_schedule or defaults.lr_schedule
     if cfg.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"unknown lr schedule {cfg.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
-    if cfg.gp_weight is None:
-        cfg.gp_weight = 0.1 if kind != "image" else 10.0  # WGAN-GP toy script vs paper
     if cfg.model is None:
         from .models import default_model
         cfg.model = default_model(dataset.kind)
     cfg.checkpoint_every = cfg.eval_every if cfg.checkpoint_every is None else cfg.checkpoint_every
     if cfg.noise_dim is None:  # images: KIND_DEFAULTS; points: the data's dimension
         cfg.noise_dim = dataset.dim
-    if cfg.bandwidths is None and cfg.objective == "mmd":
-        sample = dataset.sample(1000, np.random.default_rng(cfg.seed))
-        if kind == "image":  # pixels: distances concentrate near the median, narrow kernels only see noise
-            cfg.bandwidths = [2.0 * b for b in median_heuristic_ladder(sample, n=IMAGE_MMD_OCTAVES)]
-            cfg.bandwidth_source = f"2 x median heuristic / 2^k, k=0..{IMAGE_MMD_OCTAVES - 1} (images)"
-        else:
-            cfg.bandwidths = median_heuristic_ladder(sample)
-            cfg.bandwidth_source = "median heuristic / 2^k, k=0..6"
-    elif cfg.bandwidths is None and cfg.objective in LATENT_BANDWIDTHS:  # chosen by the objective at run time
-        cfg.bandwidth_source = LATENT_BANDWIDTHS[cfg.objective]
+    if cfg.bandwidths is None:  # the objective's own rule (mmd: the median-heuristic ladder), if it has one
+        cfg.bandwidths, source = objective.default_bandwidths(dataset, cfg.seed)
+        cfg.bandwidth_source = source or cfg.bandwidth_source
     elif cfg.bandwidths is not None and not cfg.bandwidth_source:
         cfg.bandwidth_source = "user"
     cfg.dataset_id = dataset_identity(dataset)

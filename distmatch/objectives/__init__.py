@@ -2,10 +2,16 @@
 
 Adding an objective = one module + one line in ``REGISTRY``. Classes are imported on first use,
 so listing names and descriptions (``distmatch --help``, ``distmatch list``) never loads torch.
+
+An objective that lives outside the package is registered without editing it through the
+environment: ``DISTMATCH_OBJECTIVES="energy=mypkg.energy:Energy,other=..."`` (an importable
+``module:Class``; its description is the first line of the class docstring). Worker processes of a
+sweep inherit it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -27,12 +33,31 @@ REGISTRY: dict[str, tuple[str, str]] = {
 }
 
 
+PLUGINS_ENV = "DISTMATCH_OBJECTIVES"
+PLUGIN_ERRORS: list[str] = []  # malformed entries; the CLI refuses to start while there are any
+
+
+def _register_plugins(spec: str) -> None:
+    """Add ``name=module:Class`` entries (comma-separated) to the registry; a malformed entry or a
+    name that is taken goes to :data:`PLUGIN_ERRORS` instead."""
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        name, _, target = (part.strip() for part in entry.partition("="))
+        module, _, cls = target.partition(":")
+        if not name or not module or not cls or ":" in cls:
+            PLUGIN_ERRORS.append(f"{PLUGINS_ENV}: expected name=module:Class, got {entry!r}")
+        elif name in REGISTRY:
+            PLUGIN_ERRORS.append(f"{PLUGINS_ENV}: objective {name!r} already exists")
+        else:
+            REGISTRY[name] = (target, "")
+
+
 class _Objectives(Mapping):
-    """Name -> objective class, importing each class's module when it is first looked up."""
+    """Name -> objective class, importing each class's module when it is first looked up
+    (registry modules without a dot are ``distmatch.objectives.<module>``)."""
 
     def __getitem__(self, name: str) -> type[Objective]:
         module, cls = REGISTRY[name][0].split(":")
-        return getattr(import_module(f"{__name__}.{module}"), cls)
+        return getattr(import_module(module if "." in module else f"{__name__}.{module}"), cls)
 
     def __iter__(self) -> Iterator[str]:
         return iter(REGISTRY)
@@ -42,11 +67,15 @@ class _Objectives(Mapping):
 
 
 OBJECTIVES: Mapping[str, type[Objective]] = _Objectives()
+_register_plugins(os.environ.get(PLUGINS_ENV, ""))
 
 
 def describe(name: str) -> str:
-    """The registry's one-line description of an objective."""
-    return REGISTRY[name][1]
+    """The registry's one-line description of an objective (a plugin's: its docstring's first line)."""
+    text = REGISTRY[name][1]
+    if not text:
+        text = ((OBJECTIVES[name].__doc__ or "").strip().splitlines() or [""])[0]
+    return text
 
 
 def objective_class(name: str) -> type[Objective]:

@@ -47,6 +47,13 @@ class Objective:
 
     name: ClassVar[str]  # its key in distmatch.objectives.REGISTRY (which also holds its description)
     defaults: ClassVar[TrainingDefaults]
+    # Run settings per kind of data ("points": toys and point files; "image"), for fields the user
+    # left empty; merged along the class hierarchy, subclass over base. The base's gp_weight is
+    # the WGAN-GP toy script's 0.1 for points and the paper's 10 for images.
+    run_defaults: ClassVar[dict[str, dict]] = {"points": dict(gp_weight=0.1), "image": dict(gp_weight=10.0)}
+    # Objectives whose kernel lives in a learned space choose its bandwidths at run time; this says
+    # how, for the run's config (the MMD metric keeps the data's own ladder).
+    latent_bandwidths: ClassVar[str | None] = None
     uses_critic: ClassVar[bool] = True
     critic_batchnorm: bool = True  # wgan-gp (and penalised mmd-gan, per instance) need per-sample critics
     critic_out_features: int = 1  # > 1: the critic returns (B, k) features, not (B,) logits
@@ -61,6 +68,19 @@ class Objective:
 
     def after_critic_step(self, critic: nn.Module) -> None:
         """Hook run after each critic optimiser step (weight clipping lives here)."""
+
+    @classmethod
+    def defaults_for(cls, kind: str) -> dict:
+        """The merged :attr:`run_defaults` for data of ``kind`` ("points" or "image")."""
+        merged: dict = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(getattr(klass, "__dict__", {}).get("run_defaults", {}).get(kind, {}))
+        return merged
+
+    @classmethod
+    def default_bandwidths(cls, dataset: "Dataset", seed: int) -> tuple[list[float] | None, str]:
+        """Kernel bandwidths for a run that gave none, and how they were chosen (none by default)."""
+        return None, cls.latent_bandwidths or ""
 
     @classmethod
     def from_config(cls, config) -> "Objective":

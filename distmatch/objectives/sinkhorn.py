@@ -15,6 +15,7 @@ from .base import Objective, TrainingDefaults
 
 class Sinkhorn(Objective):
     name = "sinkhorn"
+    run_defaults = {"points": dict(steps=2000, batch_size=256), "image": dict(steps=1500, batch_size=256)}
     defaults = TrainingDefaults("adam", 1e-3, (0.5, 0.999), 0, "Genevay et al. 2018; Adam with cosine decay",
                                 "cosine")
     uses_critic = False

@@ -31,6 +31,7 @@ class WassersteinObjective(Objective):
 
 class WGANClip(WassersteinObjective):
     name = "wgan-clip"
+    run_defaults = {"points": dict(steps=2000), "image": dict(steps=1500)}
     defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "WGAN (Arjovsky et al. 2017), Alg. 1")
 
     def __init__(self, clip: float = 0.01):

@@ -38,6 +38,13 @@ def style() -> None:
     matplotlib.rcParams.update({**RC, "axes.prop_cycle": cycler(color=PALETTE)})
 
 
+def objective_order() -> list[str]:
+    """The built-in objectives in figure order, then any other registered one (plug-ins) in registry order."""
+    from ..objectives import REGISTRY
+
+    return OBJECTIVE_ORDER + [name for name in REGISTRY if name not in OBJECTIVE_ORDER]
+
+
 def objective_colors() -> dict[str, str]:
-    """A fixed colour per objective, the same in every figure."""
-    return dict(zip(OBJECTIVE_ORDER, PALETTE))
+    """A fixed colour per registered objective, the same in every figure (the palette repeats after 10)."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(objective_order())}
