@@ -29,10 +29,9 @@ import torch
 from torch import nn
 
 from .config import RunConfig, resolve
-from .data import IMAGE_NAMES, Dataset, DataError, get_dataset
+from .data import IMAGE_NAMES, TOY_NAMES, Dataset, DataError, get_dataset
 from .data.files import POINT_SUFFIXES
 from .data.identity import dataset_identity, dataset_label
-from .data.toy import TOY_DATASETS
 from .io import FileFormatError
 from .models import build_generator
 from .noise import NoiseSampler
@@ -211,7 +210,7 @@ class Run:
         their shape and kind (toys are generated, digits are bundled).
         """
         name = cfg.dataset
-        if name not in TOY_DATASETS and name not in IMAGE_NAMES and Path(name).suffix in POINT_SUFFIXES \
+        if name not in TOY_NAMES and name not in IMAGE_NAMES and Path(name).suffix in POINT_SUFFIXES \
                 and cfg.model == "mlp" and weights:
             last = list(weights.values())[-1]  # the bias of the final Linear layer
             if isinstance(last, torch.Tensor) and last.ndim == 1:

@@ -29,9 +29,9 @@ def sweep_frame(sweep_dir: str | Path) -> pd.DataFrame:
 
 
 def _orders(df: pd.DataFrame) -> tuple[list[str], list[str]]:
-    from .data.toy import TOY_DATASETS
+    from .data import TOY_NAMES
     objs = [o for o in OBJECTIVE_ORDER if o in set(df.objective)] + sorted(set(df.objective) - set(OBJECTIVE_ORDER))
-    known = [d for d in TOY_DATASETS if d in set(df.dataset)]
+    known = [d for d in TOY_NAMES if d in set(df.dataset)]
     return objs, known + sorted(set(df.dataset) - set(known))
 
 

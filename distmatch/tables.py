@@ -158,9 +158,9 @@ def _check_metrics(metrics: list[str], completed: list[dict]) -> None:
 
 def _groups(runs: list[dict]) -> list[tuple[str, str]]:
     """(dataset, objective) pairs in a stable order: registry order, then alphabetical."""
-    from .data.toy import TOY_DATASETS
+    from .data import TOY_NAMES
     from .objectives import OBJECTIVES
-    ds_order = {n: i for i, n in enumerate(TOY_DATASETS)}
+    ds_order = {n: i for i, n in enumerate(TOY_NAMES)}
     obj_order = {n: i for i, n in enumerate(list(OBJECTIVES) + ["sinkhorn"])}
     labels = {}
     for r in runs:

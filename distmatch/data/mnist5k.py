@@ -84,11 +84,12 @@ def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tup
 
 def load_mnist5k_dataset(test_fraction: float = 0.1, seed: int = 0) -> Dataset:
     """mnist-5k as a Dataset: (N, 1, 28, 28) float32 in [-1, 1], stratified seeded train/test split."""
-    from .images import IMAGE_DATASETS, scale_to_unit
+    from .images import scale_to_unit
+    from .registry import description
 
     images, labels = read_mnist5k(mnist5k_path())
     train_idx, test_idx = stratified_split(labels, test_fraction, seed)
     x = scale_to_unit(images, 255.0)[:, None]
-    return Dataset(name="mnist-5k", kind="image", shape=(1, 28, 28), description=IMAGE_DATASETS["mnist-5k"],
+    return Dataset(name="mnist-5k", kind="image", shape=(1, 28, 28), description=description("mnist-5k"),
                    train=np.ascontiguousarray(x[train_idx]), test=np.ascontiguousarray(x[test_idx]),
                    labels=labels[train_idx], test_labels=labels[test_idx])

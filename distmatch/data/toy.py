@@ -29,9 +29,11 @@ def _square_grid(values: list[float]) -> np.ndarray:
     return np.array([[a, b] for a in values for b in values], dtype=np.float64)
 
 
-def _toy(name: str, description: str, centers: np.ndarray, std: float, scale: float = 1.0) -> Dataset:
+def _toy(name: str, centers: np.ndarray, std: float, scale: float = 1.0) -> Dataset:
+    from .registry import description
+
     return Dataset(
-        name=name, kind="toy", shape=(2,), description=description,
+        name=name, kind="toy", shape=(2,), description=description(name),
         centers=(centers / scale).astype(np.float32), std=std / scale,
         generate=_mixture(centers, std, scale),
     )
@@ -47,37 +49,28 @@ def _swissroll_generate(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def eight_gaussians() -> Dataset:
     """WGAN-GP toy: 8 centres on a circle of radius 2, std 0.02, all divided by 1.414."""
-    return _toy("8gaussians", "8 Gaussians on a circle (WGAN-GP toy; std 0.02, scaled by 1/1.414)",
-                _circle(8, 2.0), 0.02, 1.414)
+    return _toy("8gaussians", _circle(8, 2.0), 0.02, 1.414)
 
 
 def twentyfive_gaussians() -> Dataset:
     """WGAN-GP toy: centres 2·{-2..2}², std 0.05, all divided by 2.828."""
-    return _toy("25gaussians", "5x5 grid of Gaussians (WGAN-GP toy; std 0.05, scaled by 1/2.828)",
-                _square_grid([-4.0, -2.0, 0.0, 2.0, 4.0]), 0.05, 2.828)
+    return _toy("25gaussians", _square_grid([-4.0, -2.0, 0.0, 2.0, 4.0]), 0.05, 2.828)
 
 
 def ring() -> Dataset:
     """PacGAN/VEEGAN ring: 8 centres on the unit circle, std 0.01."""
-    return _toy("ring", "8 Gaussians on the unit circle, std 0.01 (PacGAN/VEEGAN protocol)", _circle(8, 1.0), 0.01)
+    return _toy("ring", _circle(8, 1.0), 0.01)
 
 
 def grid() -> Dataset:
     """PacGAN/VEEGAN grid: 25 centres {-4,-2,0,2,4}², std 0.05."""
-    return _toy("grid", "5x5 grid {-4..4}^2, std 0.05 (PacGAN/VEEGAN protocol)",
-                _square_grid([-4.0, -2.0, 0.0, 2.0, 4.0]), 0.05)
+    return _toy("grid", _square_grid([-4.0, -2.0, 0.0, 2.0, 4.0]), 0.05)
 
 
 def swissroll() -> Dataset:
     """WGAN-GP swiss roll: sklearn make_swiss_roll(noise=0.25) columns (0, 2) / 7.5; no discrete modes."""
-    return Dataset(name="swissroll", kind="toy", shape=(2,),
-                   description="Swiss roll (WGAN-GP toy; no discrete modes)", generate=_swissroll_generate)
+    from .registry import description
 
+    return Dataset(name="swissroll", kind="toy", shape=(2,), description=description("swissroll"),
+                   generate=_swissroll_generate)
 
-TOY_DATASETS: dict[str, Callable[[], Dataset]] = {
-    "8gaussians": eight_gaussians,
-    "25gaussians": twentyfive_gaussians,
-    "ring": ring,
-    "grid": grid,
-    "swissroll": swissroll,
-}

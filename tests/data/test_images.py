@@ -9,8 +9,8 @@ import pytest
 
 from distmatch.data import IMAGE_NAMES, get_dataset
 from distmatch.data.errors import DataError
-from distmatch.data.images import (IDX_FILES, IMAGE_DATASETS, load_digits_dataset, load_idx_dataset,
-                                   load_image_dataset, read_idx, write_idx)
+from distmatch.data.images import IDX_FILES, load_digits_dataset, load_idx_dataset, read_idx, write_idx
+from distmatch.data.registry import DATASETS, names
 from distmatch.data.paths import DATA_ENV
 
 
@@ -112,7 +112,7 @@ def test_fashion_layouts(tmp_path, layout):
 
 def test_torchvision_mnist_layout(tmp_path):
     _fake_mnist(tmp_path / "MNIST" / "raw")
-    assert len(load_image_dataset("mnist", tmp_path).test) == 5
+    assert len(get_dataset("mnist", tmp_path).test) == 5
 
 
 def test_missing_file_names_file_dir_and_source(tmp_path):
@@ -150,9 +150,9 @@ def test_unknown_names(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="unknown"):
         load_idx_dataset("cifar", tmp_path)
     with pytest.raises(DataError, match="unknown"):
-        load_image_dataset("cifar")
+        get_dataset("cifar")
     with pytest.raises(DataError, match="distmatch data fetch mnist"):
-        load_image_dataset("mnist")
+        get_dataset("mnist")
 
 
 def test_digits_dataset():
@@ -175,15 +175,22 @@ def test_digits_split_is_deterministic():
 
 
 def test_registry_lists_all():
-    assert set(IMAGE_DATASETS) == {"digits", "mnist", "fashion-mnist", "mnist-5k"} == set(IMAGE_NAMES)
-    assert all(isinstance(v, str) and "\n" not in v for v in IMAGE_DATASETS.values())
+    assert {"digits", "mnist", "fashion-mnist", "mnist-5k"} <= set(IMAGE_NAMES) == set(names("image"))
+    assert set(names("toy")) == {"8gaussians", "25gaussians", "ring", "grid", "swissroll"}
+    assert all(isinstance(e.description, str) and "\n" not in e.description for e in DATASETS.values())
+
+
+def test_every_toy_is_built_with_its_registry_description():
+    for name in names("toy"):
+        ds = get_dataset(name)
+        assert (ds.name, ds.kind, ds.description) == (name, "toy", DATASETS[name].description)
 
 
 # ----------------------------------------------------------------------------- default folder
 def test_default_dir_is_the_fetch_folder(tmp_path, monkeypatch):
     monkeypatch.setenv(DATA_ENV, str(tmp_path))
     _fake_mnist(tmp_path / "fashion-mnist", gz=True)
-    for ds in (load_idx_dataset("fashion-mnist"), load_image_dataset("fashion-mnist"), get_dataset("fashion-mnist")):
+    for ds in (load_idx_dataset("fashion-mnist"), get_dataset("fashion-mnist")):
         assert ds.name == "fashion-mnist" and ds.train.shape == (12, 1, 28, 28)
 
 
