@@ -21,10 +21,10 @@ def sweep_frame(sweep_dir: str | Path) -> pd.DataFrame:
         run = load_run(run_dir)
         if run["status"] != "completed":
             continue
-        for metric, value in run["metrics"].items():
-            if not metric.startswith("time_") and value is not None and math.isfinite(float(value)):
+        for key, value in run["metrics"].items():
+            if not key.startswith("time_") and value is not None and math.isfinite(float(value)):
                 rows.append({"objective": run["objective"], "dataset": run["dataset"], "seed": run["seed"],
-                             "metric": metric, "value": float(value)})
+                             "metric": key, "value": float(value)})
     return pd.DataFrame(rows, columns=["objective", "dataset", "seed", "metric", "value"])
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .registry import METRICS, Metric, metric
+from .registry import METRICS, Metric, metric  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from ..data import Dataset

@@ -23,7 +23,7 @@ from distmatch.data import download
 from distmatch.data.cli import data
 from distmatch.data.download import FILES, MIRRORS, RemoteFile, fetch_dataset
 from distmatch.data.errors import DataError
-from distmatch.data.images import IDX_FILES, write_idx
+from distmatch.data.images import IDX_FILES
 from distmatch.data.paths import DATA_ENV, data_root, default_dataset_dir
 
 N_TRAIN, N_TEST = 120, 30  # train images .gz > 64 KiB, so a mid-transfer stall leaves a prefix
