@@ -36,7 +36,7 @@ from .io import FileFormatError
 from .models import build_generator
 from .noise import NoiseSampler
 from .objectives.base import Objective
-from .rundir import CHECKPOINT, RunComplete, RunDir, RunDirError
+from .rundir import CHECKPOINT, RunDir, RunDirError
 from .settings import DERIVED, SETTINGS, SettingError
 
 __all__ = ["Run", "train", "load_run", "draw_samples", "MAX_SAMPLES", "MAX_SAMPLE_SEED"]
@@ -62,7 +62,7 @@ def train(objective: str = "mmd", dataset: str | os.PathLike = "8gaussians", out
     Like the command, this seeds torch's global RNG and, for toys and small images, sets torch to
     one CPU thread (``threads``) in this process.
     """
-    from .trainer import Trainer
+    from .training import train_into
 
     if resume and overwrite:
         raise ValueError("resume and overwrite contradict each other: give one of them")
@@ -77,16 +77,9 @@ def train(objective: str = "mmd", dataset: str | os.PathLike = "8gaussians", out
     cfg = resolve(cfg, data)
     rundir = RunDir(out if out is not None else f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
     mode = "resume" if resume else "overwrite" if overwrite else "new"
-    with rundir.session(cfg, mode):
-        trainer = Trainer(cfg, data, rundir.path, quiet=quiet)
-        try:
-            if resume:
-                trainer.resume()
-        except RunComplete as done:  # nothing left to train: hand back the finished run
-            if not quiet:
-                print(str(done), file=sys.stderr)
-        else:
-            trainer.fit()
+    outcome = train_into(rundir, cfg, data, mode, quiet)
+    if outcome.summary is None and not quiet:  # nothing left to train: hand back the finished run
+        print(outcome.message, file=sys.stderr)
     return Run(rundir.path, _dataset=data)
 
 

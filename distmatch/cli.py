@@ -113,8 +113,8 @@ def cli(debug: bool) -> None:
 def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) -> None:
     """Train a generator and write samples, metrics, checkpoint and figures to a run directory."""
     from .data.identity import dataset_label
-    from .rundir import RunComplete, RunDir
-    from .trainer import Trainer
+    from .rundir import RunDir
+    from .training import train_into
 
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite contradict each other: give one of them")
@@ -126,18 +126,13 @@ def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool,
     cfg = resolve(RunConfig(**options), dataset)
     rundir = RunDir(out or f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
     mode = "resume" if resume else "overwrite" if overwrite else "new"
-    with rundir.session(cfg, mode, on_stale=lambda msg: click.echo(msg, err=True)):
-        trainer = Trainer(cfg, dataset, rundir.path, quiet=quiet)
-        try:
-            resumed = resume and trainer.resume()
-        except RunComplete as done:
-            click.echo(str(done), err=True)
-            return
-        if resumed and not quiet:
-            click.echo(f"resuming {rundir.path} from step {trainer.step}", err=True)
-        summary = trainer.fit()
-    if not quiet:
-        click.echo(format_summary(summary, rundir.path))
+    outcome = train_into(rundir, cfg, dataset, mode, quiet, notify=lambda msg: click.echo(msg, err=True),
+                         on_resume=None if quiet else
+                         lambda step: click.echo(f"resuming {rundir.path} from step {step}", err=True))
+    if outcome.summary is None:
+        click.echo(outcome.message, err=True)
+    elif not quiet:
+        click.echo(format_summary(outcome.summary, rundir.path))
 
 
 def with_file_settings(options: dict, path: str) -> dict:

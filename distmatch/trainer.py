@@ -262,7 +262,7 @@ class Trainer:
         return self.finish(time.perf_counter() - t0)
 
     def finish(self, train_seconds: float) -> dict:
-        """Final samples, full metrics, summary.json and figures."""
+        """Final samples, the final metrics and summary.json (figures: :func:`distmatch.training.train_into`)."""
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
         io.save_npy(samples, self.rundir.samples)
@@ -278,8 +278,6 @@ class Trainer:
             "provenance": provenance(self.device),
         }
         io.save_json(summary, self.rundir.summary)
-        from .plots import plot_run
-        plot_run(self.out)
         return summary
 
 

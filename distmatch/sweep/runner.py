@@ -59,7 +59,7 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
 
     from ..config import resolve
     from ..data import get_dataset
-    from ..trainer import Trainer
+    from ..training import train_into
 
     rundir = RunDir(run.directory(out))
     dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
@@ -67,11 +67,8 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
                             **run.options), dataset)
     cfg.threads = cap_threads(cfg.threads, threads)
     torch.set_num_threads(cfg.threads)
-    with rundir.session(cfg, "continue"):
-        trainer = Trainer(cfg, dataset, rundir.path, quiet=True)
-        resumed_from = trainer.step if trainer.resume() else None
-        trainer.fit()
-    return {"status": "completed", "resumed_from": resumed_from}
+    outcome = train_into(rundir, cfg, dataset, "continue")
+    return {"status": "completed", "resumed_from": outcome.resumed_from}
 
 
 def one_line_error(exc: BaseException) -> str:

@@ -27,9 +27,9 @@ def train(tmp_path, name="run", **kw):
 def test_run_dir_contents(tmp_path, objective):
     _, summary = train(tmp_path, objective=objective, extra={"ae_steps": 5} if objective == "gmmn-ae" else {})
     out = tmp_path / "run"
-    for name in ("config.json", "metrics.jsonl", CHECKPOINT, "samples.npy", "summary.json",
-                 "figures/samples.png", "figures/curves.png"):
+    for name in ("config.json", "metrics.jsonl", CHECKPOINT, "samples.npy", "summary.json"):
         assert (out / name).exists(), name
+    assert not (out / "figures" / "samples.png").exists()  # the Trainer trains; figures are drawn by train_into
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [0, 4, 8, 12]
     assert np.load(out / "samples.npy").shape == (200, 2)
@@ -105,3 +105,17 @@ def test_point_noise_defaults_to_data_dimension(tmp_path, dim):
     assert resolve(RunConfig(dataset=str(tmp_path / "pts.npy")), ds).noise_dim == dim
     assert resolve(RunConfig(dataset="pts", noise_dim=7), ds).noise_dim == 7
     assert resolve(RunConfig(dataset="ring"), get_dataset("ring")).noise_dim == 2
+
+
+def test_train_into_draws_the_figures_and_reports_a_finished_run(tmp_path):
+    from distmatch.rundir import RunDir
+    from distmatch.training import train_into
+
+    ds = get_dataset("8gaussians")
+    cfg = resolve(RunConfig(**TINY), ds)
+    rundir = RunDir(tmp_path / "r")
+    outcome = train_into(rundir, cfg, ds)
+    assert outcome.summary["status"] == "completed" and outcome.resumed_from is None
+    assert (tmp_path / "r" / "figures" / "samples.png").exists() and (tmp_path / "r" / "figures" / "curves.png").exists()
+    again = train_into(rundir, cfg, ds, mode="resume")
+    assert again.summary is None and "nothing to do" in again.message
