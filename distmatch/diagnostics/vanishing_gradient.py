@@ -88,15 +88,16 @@ def fresh_critic(cfg: RunConfig, dataset: Dataset) -> nn.Module:
 
 
 def wgan_update(kind: str, s: VGSettings) -> tuple[Callable, Callable[[nn.Module], None]]:
-    """(optimizer factory, after-step hook) for a GP (Adam 1e-4, betas .5/.9) or clipped (RMSProp 5e-5) critic."""
-    if kind == "gp":
-        return (lambda ps: torch.optim.Adam(ps, lr=1e-4, betas=(0.5, 0.9))), (lambda c: None)
+    """(optimizer factory, after-step hook) of the wgan-gp critic (its paper optimiser: Adam 1e-4,
+    betas .5/.9) or of the wgan-clip critic (RMSProp 5e-5, weights clipped to [-clip, clip]), as
+    the objectives declare them."""
+    from ..objectives import OBJECTIVES
 
-    def clip(critic: nn.Module) -> None:
-        with torch.no_grad():
-            for p in critic.parameters():
-                p.clamp_(-s.clip, s.clip)
-    return (lambda ps: torch.optim.RMSprop(ps, lr=5e-5)), clip
+    if kind == "gp":
+        gp = OBJECTIVES["wgan-gp"].defaults
+        return (lambda ps: torch.optim.Adam(ps, lr=gp.lr, betas=gp.betas)), (lambda c: None)
+    clipped = OBJECTIVES["wgan-clip"]
+    return (lambda ps: torch.optim.RMSprop(ps, lr=clipped.defaults.lr)), clipped(s.clip).after_critic_step
 
 
 # ----------------------------------------------------------------------------- measurements
