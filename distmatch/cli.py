@@ -39,6 +39,23 @@ def load_dataset(name: str, data_dir: str | None, seed: int = 0):
         raise click.ClickException(str(exc)) from None
 
 
+def objective_options():
+    """The ``run`` options that objectives declare (``Objective.options``): one click option per
+    setting, its type and range from :data:`~distmatch.settings.SETTINGS`, its default and help
+    from the objectives that read it."""
+    from .objectives import option_declarations
+
+    def decorate(command):
+        for key, (default, helps) in reversed(option_declarations().items()):
+            text = "; ".join(f"{name}: {help_}" for name, help_ in helps)
+            kind = {"type": click_range(key)} if SETTINGS[key].kind is not list else {"callback": float_list}
+            shown = f" [default: {default:g}]" if isinstance(default, float) else ""
+            command = click.option(f"--{key.replace('_', '-')}", help=text + shown, **kind)(command)
+        return command
+
+    return decorate
+
+
 class ErrorBoundary(click.Group):
     """The one error boundary: any error a command did not turn into a click error itself (OS
     errors, decoding errors, malformed files, bad settings) becomes one line and exit code 1;
@@ -87,11 +104,7 @@ def cli(debug: bool) -> None:
 @click.option("--critic-steps", type=click_range("critic_steps"), help="Critic updates per generator update [paper value].")
 @click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]),
               help="Learning-rate schedule [mmd: cosine decay to 0; others: constant].")
-@click.option("--clip", type=click_range("clip"), default=0.01, show_default=True, help="wgan-clip weight clip c.")
-@click.option("--gp-weight", type=click_range("gp_weight"), help="wgan-gp penalty weight λ [toy: 0.1, images: 10].")
-@click.option("--bandwidths", callback=float_list, help="mmd: comma-separated Gaussian σ's [median heuristic ladder].")
-@click.option("--blur", type=click_range("blur"), default=0.05, show_default=True,
-              help="sinkhorn: entropic blur (eps = blur^2, in data units).")
+@objective_options()
 @click.option("--eval-every", type=click_range("eval_every"), help="Evaluate and log every N steps [250].")
 @click.option("--checkpoint-every", type=click_range("checkpoint_every"), help="Checkpoint every N steps [= --eval-every].")
 @click.option("--eval-samples", type=click_range("eval_samples"), default=2500, show_default=True, help="Samples per evaluation.")

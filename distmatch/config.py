@@ -11,7 +11,7 @@ import numpy as np
 
 from . import io, settings
 from .data import Dataset
-from .objectives import OBJECTIVES, objective_class
+from .objectives import OBJECTIVES, objective_class, option_declarations
 
 # Settings that may change between an interrupted run and its resumption.
 RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads", "final_metrics")
@@ -66,12 +66,12 @@ class RunConfig:
     betas: tuple[float, float] | None = None
     critic_steps: int | None = None
     lr_schedule: str | None = None
-    clip: float = 0.01
+    clip: float | None = None  # objective options (clip, gp_weight, bandwidths, blur): defaults declared
     gp_weight: float | None = None
     bandwidths: list[float] | None = None
     bandwidth_source: str = ""
     mmd_estimator: str = "biased"
-    blur: float = 0.05
+    blur: float | None = None  # by the objectives that read them, filled in by resolve
     eval_every: int | None = None
     checkpoint_every: int | None = None
     eval_samples: int = 2500
@@ -178,6 +178,9 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     for key, value in {"steps": DEFAULT_STEPS[kind], **KIND_DEFAULTS[kind], **per_objective}.items():
         if getattr(cfg, key) is None:
             setattr(cfg, key, value)
+    for key, (default, _) in option_declarations().items():  # every run records them, as before
+        if getattr(cfg, key) is None and default is not None:
+            setattr(cfg, key, default)
     defaults = objective.defaults
     cfg.optimizer = defaults.optimizer if cfg.optimizer is None else cfg.optimizer
     cfg.lr = defaults.lr if cfg.lr is None else cfg.lr

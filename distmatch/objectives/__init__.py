@@ -85,6 +85,21 @@ def objective_class(name: str) -> type[Objective]:
     return OBJECTIVES[name]
 
 
+def option_declarations() -> dict[str, tuple[object, list[tuple[str, str]]]]:
+    """Every objective option of the registry: name -> (default, [(objective, help), ...]).
+
+    Objective classes load without torch, so the ``run`` command builds its options from this.
+    Two objectives declaring the same option must agree on its default."""
+    out: dict[str, tuple[object, list[tuple[str, str]]]] = {}
+    for name in REGISTRY:
+        for key, option in OBJECTIVES[name].options.items():
+            default, helps = out.setdefault(key, (option.default, []))
+            if default != option.default and option.default is not None and default is not None:
+                raise ValueError(f"objectives disagree on the default of {key!r}: {default!r} vs {option.default!r}")
+            out[key] = (default if default is not None else option.default, helps + [(name, option.help)])
+    return out
+
+
 def build_objective(config) -> Objective:
     """Instantiate the objective a resolved ``RunConfig`` names."""
     return objective_class(config.objective).from_config(config)

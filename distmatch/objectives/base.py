@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
 if TYPE_CHECKING:
     from ..data import Dataset
+
+
+@dataclass(frozen=True)
+class ObjectiveOption:
+    """A run setting an objective reads beyond the shared ones: its default (None: chosen per run,
+    e.g. per kind of data in ``run_defaults``) and its help text. Its type and range are declared
+    once in :data:`distmatch.settings.SETTINGS`; the ``run`` command's option is generated from both."""
+
+    default: Any
+    help: str
+
+
+def option_value(config, name: str, objective: type["Objective"]):
+    """``config.<name>``, or the objective's declared default when the run left it empty."""
+    value = getattr(config, name)
+    return objective.options[name].default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class Objective:
     # Objectives whose kernel lives in a learned space choose its bandwidths at run time; this says
     # how, for the run's config (the MMD metric keeps the data's own ladder).
     latent_bandwidths: ClassVar[str | None] = None
+    options: ClassVar[dict[str, ObjectiveOption]] = {}  # the run settings this objective reads (see ObjectiveOption)
     uses_critic: ClassVar[bool] = True
     critic_batchnorm: bool = True  # wgan-gp (and penalised mmd-gan, per instance) need per-sample critics
     critic_out_features: int = 1  # > 1: the critic returns (B, k) features, not (B,) logits

@@ -22,10 +22,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Callable, Sequence
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import Objective, TrainingDefaults
+from .base import Objective, ObjectiveOption, TrainingDefaults
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -58,6 +57,8 @@ class GMMNAE(Objective):
     # points: + 500 auto-encoder steps: 8/8, 60 % HQ, 54 s wall; images: + 1000 auto-encoder steps: FD ~10, ~72 s CPU
     run_defaults = {"points": dict(steps=2000, batch_size=512), "image": dict(steps=2000, batch_size=256)}
     latent_bandwidths = "median heuristic on 1000 auto-encoder codes / 2^k, k=0..6, after stage 1"
+    options = {"bandwidths": ObjectiveOption(None, "Gaussian σ's on the auto-encoder's codes "
+                                                   "[median heuristic on the codes / 2^k]")}
     defaults = TrainingDefaults("adam", 1e-3, (0.5, 0.999), 0,
                                 "GMMN+AE (Li et al. 2015); Adam with cosine decay in place of SGD", "cosine")
     uses_critic = False

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import Objective, TrainingDefaults
+from .base import Objective, ObjectiveOption, TrainingDefaults
 
 
 class MMD(Objective):
@@ -23,6 +22,7 @@ class MMD(Objective):
     # 74-79 % HQ; 25gaussians 25/25, 32-47 % HQ) in half the time; batch 256 loses HQ on the 25-mode sets.
     # images: ~30 s CPU on digits, FD 375 -> ~5.
     run_defaults = {"points": dict(steps=1500, batch_size=512, lr=3e-3), "image": dict(steps=2000, batch_size=256)}
+    options = {"bandwidths": ObjectiveOption(None, "comma-separated Gaussian kernel σ's [median-heuristic ladder]")}
     IMAGE_OCTAVES = 4  # digits: sigma = 12.2, 6.1, 3.1, 1.5 (median pixel distance 6.1)
 
     def __init__(self, bandwidths: Sequence[float], estimator: str = "biased"):

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import Objective, TrainingDefaults
+from .base import Objective, ObjectiveOption, TrainingDefaults, option_value
 
 MEDIAN_LADDER = tuple(2.0 ** -j for j in range(7))  # bandwidths as fractions of the median embedding distance
 MEDIAN_POINTS = 128  # strided points of [f(real); f(fake)] for the median
@@ -116,6 +115,11 @@ class MMDGAN(Objective):
                       critic_lr=1e-4, betas=(0.5, 0.9), lr_schedule="cosine"),
     }
     latent_bandwidths = "median of each batch's critic embeddings / 2^k, k=0..6"
+    options = {"clip": ObjectiveOption(0.01, "critic weights clipped to [-c, c] when gp_weight is 0"),
+               "gp_weight": ObjectiveOption(None, "witness gradient-penalty weight (0: weight clipping) "
+                                                  "[points: 1, images: 0]"),
+               "bandwidths": ObjectiveOption(None, "Gaussian σ's on the critic's features "
+                                                   "[median of each batch's features / 2^k]")}
     defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "MMD GAN (Li et al. 2017), Alg. 1")
 
     def __init__(self, clip: float = 0.01, gp_weight: float = 0.0, bandwidths: Sequence[float] | None = None,
@@ -138,7 +142,7 @@ class MMDGAN(Objective):
         """``--clip``, ``--gp-weight`` (> 0: penalty instead of clipping), ``--bandwidths`` and the
         estimator from the run; the embedding size from ``extra["embedding_dim"]`` (16)."""
         dim = config.extra.get("embedding_dim", DEFAULT_EMBEDDING_DIM)
-        return cls(config.clip, config.gp_weight or 0.0, config.bandwidths, dim, config.mmd_estimator)
+        return cls(option_value(config, "clip", cls), config.gp_weight or 0.0, config.bandwidths, dim, config.mmd_estimator)
 
     @property
     def penalised(self) -> bool:
@@ -159,12 +163,12 @@ class MMDGAN(Objective):
         """+MMD^2 of the embedded batches (the critic is frozen by the trainer)."""
         return embedded_mmd2(critic, real, fake, self.bandwidths, self.estimator)
 
-    @torch.no_grad()
     def after_critic_step(self, critic: nn.Module) -> None:
         """Clip every critic parameter to [-clip, clip] (as WGAN), unless the penalty replaces clipping."""
         if not self.penalised:
-            for p in critic.parameters():
-                p.clamp_(-self.clip, self.clip)
+            with torch.no_grad():
+                for p in critic.parameters():
+                    p.clamp_(-self.clip, self.clip)
 
     def settings(self) -> dict:
         constraint = {"gp_weight": self.gp_weight} if self.penalised else {"clip": self.clip}

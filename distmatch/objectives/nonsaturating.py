@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
 from .base import GANObjective
 

@@ -7,15 +7,15 @@ Sinkhorn iteration is unrolled.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import Objective, TrainingDefaults
+from .base import Objective, ObjectiveOption, TrainingDefaults, option_value
 
 
 class Sinkhorn(Objective):
     name = "sinkhorn"
     run_defaults = {"points": dict(steps=2000, batch_size=256), "image": dict(steps=1500, batch_size=256)}
+    options = {"blur": ObjectiveOption(0.05, "entropic blur (ε = blur², in data units)")}
     defaults = TrainingDefaults("adam", 1e-3, (0.5, 0.999), 0, "Genevay et al. 2018; Adam with cosine decay",
                                 "cosine")
     uses_critic = False
@@ -27,7 +27,7 @@ class Sinkhorn(Objective):
 
     @classmethod
     def from_config(cls, config) -> "Sinkhorn":
-        return cls(config.blur)
+        return cls(option_value(config, "blur", cls))
 
     def generator_loss(self, critic: nn.Module | None, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         from ..kernels import sinkhorn

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import Objective, TrainingDefaults
+from .base import Objective, ObjectiveOption, TrainingDefaults, option_value
 
 
 def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
@@ -32,6 +31,7 @@ class WassersteinObjective(Objective):
 class WGANClip(WassersteinObjective):
     name = "wgan-clip"
     run_defaults = {"points": dict(steps=2000), "image": dict(steps=1500)}
+    options = {"clip": ObjectiveOption(0.01, "critic weights clipped to [-c, c]")}
     defaults = TrainingDefaults("rmsprop", 5e-5, (0.5, 0.999), 5, "WGAN (Arjovsky et al. 2017), Alg. 1")
 
     def __init__(self, clip: float = 0.01):
@@ -41,12 +41,12 @@ class WGANClip(WassersteinObjective):
 
     @classmethod
     def from_config(cls, config) -> "WGANClip":
-        return cls(config.clip)
+        return cls(option_value(config, "clip", cls))
 
-    @torch.no_grad()
     def after_critic_step(self, critic: nn.Module) -> None:
-        for p in critic.parameters():
-            p.clamp_(-self.clip, self.clip)
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.clamp_(-self.clip, self.clip)
 
     def settings(self) -> dict:
         return {"clip": self.clip}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from .._lazy import nn, torch
 
-from .base import TrainingDefaults
+from .base import ObjectiveOption, TrainingDefaults
 from .wgan_clip import WassersteinObjective
 
 
@@ -27,6 +26,7 @@ class WGANGP(WassersteinObjective):
     # points: 5 critic steps, each a double backward: 57 s wall on a slow 2-core host;
     # images: 5 critic steps + penalty: ~90 s CPU; FD 375 -> ~14
     run_defaults = {"points": dict(steps=1250), "image": dict(steps=1500)}
+    options = {"gp_weight": ObjectiveOption(None, "gradient-penalty weight λ [points: 0.1, images: 10]")}
     defaults = TrainingDefaults("adam", 1e-4, (0.5, 0.9), 5, "WGAN-GP (Gulrajani et al. 2017)")
     critic_batchnorm = False
 

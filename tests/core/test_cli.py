@@ -108,3 +108,26 @@ def test_distance_command(tmp_path):
     assert out["sinkhorn"] == pytest.approx(12.5, rel=0.02)  # W2²/2 for a translation
     np.save(tmp_path / "z.npy", np.zeros((10, 3)))
     one_line_error(invoke("distance", tmp_path / "x.npy", tmp_path / "z.npy"), "dimension mismatch")
+
+
+def test_run_options_of_objectives_are_generated_from_their_declarations():
+    """Each option an objective declares (Objective.options) is a `run` option whose help names the
+    objectives reading it and whose default is the declared one; resolve records that default."""
+    from distmatch.config import RunConfig, resolve
+    from distmatch.data import get_dataset
+    from distmatch.objectives import OBJECTIVES, option_declarations
+
+    declared = option_declarations()
+    assert set(declared) == {"bandwidths", "clip", "gp_weight", "blur"}
+    res = invoke("run", "--help")
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    for key, (default, helps) in declared.items():
+        assert f"--{key.replace('_', '-')}" in text
+        for objective, _ in helps:
+            assert key in OBJECTIVES[objective].options and f"{objective}:" in text
+    assert "[default: 0.01]" in text and "[default: 0.05]" in text
+    cfg = resolve(RunConfig(objective="mmd", dataset="8gaussians"), get_dataset("8gaussians"))
+    assert (cfg.clip, cfg.blur) == (declared["clip"][0], declared["blur"][0]) == (0.01, 0.05)
+    res = invoke("run", "--clip", "0", "--steps", "1")
+    assert res.exit_code == 2 and "0<x<=1000" in res.output  # the range comes from SETTINGS
