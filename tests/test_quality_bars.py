@@ -1,7 +1,7 @@
 """The training-quality bars of the core issue, on the default settings of each objective.
 
 One short run stays in the default suite; the full-length bars (about 30 s each on one core) are
-marked slow: ``python -m pytest -m slow tests/core/test_quality_bars.py``.
+marked slow: ``python -m pytest -m slow tests/test_quality_bars.py``.
 """
 
 import pytest
