@@ -21,7 +21,7 @@ from torch import Tensor
 LOG2E = 1.0 / math.log(2.0)
 KERNELS = ("gaussian", "imq", "energy")
 ESTIMATORS = ("biased", "unbiased")
-BACKENDS = ("auto", "tiled", "triton", "naive")
+BACKENDS = ("auto", "fused", "tiled", "triton", "naive")
 # below this many coordinates, distance tiles are built with broadcast ops instead of a matmul
 SMALL_D = 8
 # a bandwidth list takes the one-exp ladder path only when it is a ladder to this relative precision
@@ -237,7 +237,7 @@ class PrecomputedGradMMD2(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
-        refuse_double_backward("mmd2 with the tiled/triton backends",
+        refuse_double_backward("mmd2 with the fused/tiled/triton backends",
                                "Use mmd2(..., backend='naive') for gradient penalties or higher derivatives.")
         gx, gy = ctx.saved_tensors
         return None, grad_out * gx, grad_out * gy, None, None, None, None

@@ -41,16 +41,18 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, G, n, m,
     G_i = sum_j W_ij (a_i - b_j) = -dKSUM_i/da_i from exact differences (D unrolled twice: small D);
     otherwise WSUM_i = sum_j W_ij and G_i = sum_j W_ij b_j by ``tl.dot``.
 
-    KIND 0 gaussian: PAR = [-log2(e)/(2 s^2)]*NB + [1/s^2]*NB;  1 imq: PAR = [c]*NB;  2 energy.
+    KIND 0 gaussian: PAR = [hi]*NB + [1/s^2]*NB + [lo ln 2]*NB with hi + lo = -log2(e)/(2 s^2), hi in the
+    dtype: exp2(d2 hi) (1 + d2 lo ln 2) leaves no bias from rounding the constant;  1 imq: PAR = [c]*NB;
+    2 energy.  Row sums (KSUM, WSUM, G) accumulate in float64 across column blocks.
     """
     pid = tl.program_id(0)
     rows = pid * BLOCK_N + tl.arange(0, BLOCK_N)
     rmask = rows < n
     dcol = tl.arange(0, BLOCK_D)
     dt = A.dtype.element_ty
-    acc_k = tl.zeros((BLOCK_N,), dtype=dt)
-    acc_w = tl.zeros((BLOCK_N,), dtype=dt)
-    acc_g = tl.zeros((BLOCK_N, BLOCK_D), dtype=dt)
+    acc_k = tl.zeros((BLOCK_N,), dtype=tl.float64)
+    acc_w = tl.zeros((BLOCK_N,), dtype=tl.float64)
+    acc_g = tl.zeros((BLOCK_N, BLOCK_D), dtype=tl.float64)
     for start in range(0, m, BLOCK_M):
         cols = start + tl.arange(0, BLOCK_M)
         cmask = cols < m
@@ -59,7 +61,7 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, G, n, m,
         wv = tl.zeros((BLOCK_N, BLOCK_M), dtype=dt)
         if KIND == 0:
             for q in tl.static_range(NB):
-                e = tl.exp2(d2 * tl.load(PAR + q))
+                e = tl.exp2(d2 * tl.load(PAR + q)) * (1.0 + d2 * tl.load(PAR + 2 * NB + q))
                 kv += e
                 wv += e * tl.load(PAR + NB + q)
         elif KIND == 1:
@@ -74,16 +76,16 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, G, n, m,
             wv = tl.where(d2 > 0.0, 1.0 / tl.where(d2 > 0.0, dist, 1.0), 0.0)
         valid = rmask[:, None] & cmask[None, :]
         kv = tl.where(valid, kv, 0.0)
-        acc_k += tl.sum(kv, 1)
+        acc_k += tl.sum(kv, 1).to(tl.float64)
         if GRAD:
             wv = tl.where(valid, wv, 0.0)
             if EXACT:
                 acc_g = _weighted_diffs(A, B, rows, cols, rmask, cmask, wv, dcol, acc_g, D)
             else:
-                acc_w += tl.sum(wv, 1)
+                acc_w += tl.sum(wv, 1).to(tl.float64)
                 bt = tl.load(B + cols[:, None] * D + dcol[None, :],
                              mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
-                acc_g += tl.dot(wv, bt, input_precision="ieee")
+                acc_g += tl.dot(wv, bt, input_precision="ieee").to(tl.float64)
     tl.store(KSUM + rows, acc_k, mask=rmask)
     if GRAD:
         tl.store(G + rows[:, None] * D + dcol[None, :], acc_g, mask=rmask[:, None] & (dcol[None, :] < D))

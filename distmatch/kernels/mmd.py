@@ -20,8 +20,15 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from ._common import ESTIMATORS, SMALL_D, KernelSpec, check_backend, check_points, make_spec, sq_norms
-from .tiled_mmd import mmd2_tiled
+from ._common import (ESTIMATORS, SMALL_D, KernelSpec, PrecomputedGradMMD2, check_backend, check_points, make_spec,
+                      sq_norms)
+from . import fused_cpu
+from .tiled_mmd import mmd2_tiled, mmd2_tiled_raw
+
+# 'auto' takes the fused kernels up to this many coordinates.  On an idle machine the tiled matmul path
+# ties at D = 16 and is ~2x faster at 64, but next to other jobs its many parallel regions stall
+# (10k, D = 64 measured 24 s tiled vs 4 s fused on a loaded host); beyond 64 its GEMM wins regardless.
+FUSED_AUTO_MAX_D = 64
 
 
 def geometric_bandwidths(center: float, n: int) -> list[float]:
@@ -129,14 +136,18 @@ def _check_estimator(estimator: str, n: int, m: int) -> None:
 
 
 def _resolve_backend(backend: str, x: Tensor) -> str:
+    """'auto': Triton on CUDA; on CPU the fused numba kernels up to FUSED_AUTO_MAX_D coordinates (the
+    torch tiled code's matmul wins above).  'fused' without numba falls back to 'tiled' (one warning)."""
     check_backend(backend)
-    if backend != "auto":
-        return backend
-    if x.is_cuda:
-        from .triton_mmd import triton_available
+    if backend == "auto":
+        if x.is_cuda:
+            from .triton_mmd import triton_available
 
-        return "triton" if triton_available() else "tiled"
-    return "tiled"
+            return "triton" if triton_available() else "tiled"
+        backend = "fused" if x.shape[1] <= FUSED_AUTO_MAX_D else "tiled"
+    if backend == "fused" and (x.is_cuda or not fused_cpu.available()):
+        return "tiled"
+    return backend
 
 
 def _check_bandwidth_grad(bandwidths: Sequence[float] | Tensor | None, backend: str) -> None:
@@ -162,13 +173,15 @@ def mmd2(
         requires grad gets a gradient with ``backend='naive'`` and is refused by the others.
     estimator : 'biased' (V-statistic, >= 0) or 'unbiased' (U-statistic, drops i = j terms).
     kernel : 'gaussian' | 'imq' | 'energy' (see module docstring).
-    backend : 'auto' (Triton on CUDA, tiled otherwise), 'tiled', 'triton', 'naive'.
-    tile : tile edge for the tiled (CPU) backend / block size for Triton; None picks a default.
+    backend : 'auto' (Triton on CUDA; on CPU 'fused' for D <= 64, else 'tiled'), 'fused' (numba
+        kernels, one pass per tile; falls back to 'tiled' with a warning when numba cannot load),
+        'tiled' (torch ops per tile), 'triton', 'naive'.
+    tile : tile edge for the tiled / fused (CPU) backends / block size for Triton; None picks a default.
 
     Returns
     -------
-    0-dim Tensor, differentiable w.r.t. x and y (closed-form backward for tiled/triton; double
-    backward, e.g. a gradient penalty, needs ``backend='naive'``).
+    0-dim Tensor, differentiable w.r.t. x and y (closed-form backward for fused/tiled/triton;
+    double backward, e.g. a gradient penalty, needs ``backend='naive'``).
 
     Examples
     --------
@@ -187,4 +200,23 @@ def mmd2(
         from .triton_mmd import mmd2_triton
 
         return mmd2_triton(x, y, spec, estimator, tile)
+    if which == "fused":
+        return _mmd2_fused(x, y, spec, estimator, tile)
     return mmd2_tiled(x, y, spec, estimator, tile)
+
+
+def _fused_or_tiled_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None,
+                        need_grad: bool):
+    """The fused kernels' raw result; the tiled code's if they fail to compile (warned once)."""
+    try:
+        return fused_cpu.mmd2_fused_raw(x, y, spec, estimator, tile, need_grad)
+    except fused_cpu.FusedUnavailable:
+        return mmd2_tiled_raw(x, y, spec, estimator, tile, need_grad)
+
+
+def _mmd2_fused(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None) -> Tensor:
+    """Differentiable fused-kernel MMD^2 (CPU): value and closed-form gradients in one pass."""
+    if tile is not None and tile < 1:
+        raise ValueError(f"tile must be a positive integer, got {tile}")
+    need_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
+    return PrecomputedGradMMD2.apply(_fused_or_tiled_raw, x, y, spec, estimator, tile, need_grad)

@@ -1,4 +1,4 @@
-"""Debiased Sinkhorn divergence, log-domain, eps-scaling, tiled log-sum-exp (CPU) / Triton (GPU).
+"""Debiased Sinkhorn divergence, log-domain, eps-scaling, fused or tiled log-sum-exp (CPU) / Triton (GPU).
 
 Conventions follow GeomLoss ``SamplesLoss("sinkhorn", p, blur, scaling, debias)`` with uniform
 weights a = 1/N, b = 1/M:  cost C(x, y) = ||x - y||^p / p (p = 1 uses sqrt(max(d^2, 1e-8)) as
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import fused_cpu
 from ._common import (LOG2E, SMALL_D, check_backend, check_points, fill_inner, fill_sqdist, refuse_double_backward,
                       sq_norms)
 
@@ -248,13 +249,15 @@ class _SinkhornFn(torch.autograd.Function):
 def _resolve(backend: str, x: Tensor) -> str:
     check_backend(backend)
     if backend == "naive":
-        raise ValueError("sinkhorn has no 'naive' backend; use 'auto', 'tiled' or 'triton'")
+        raise ValueError("sinkhorn has no 'naive' backend; use 'auto', 'fused', 'tiled' or 'triton'")
     if backend == "auto":
         if x.is_cuda:
             from .triton_mmd import triton_available
 
             return "triton" if triton_available() else "tiled"
-        return "tiled"
+        backend = "fused"
+    if backend == "fused" and (x.is_cuda or not fused_cpu.available()):
+        return "tiled"  # (warned once by fused_cpu)
     return backend
 
 
@@ -268,7 +271,8 @@ def sinkhorn(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.5, p: 
     x : (N, D) Tensor;  y : (M, D) Tensor
     blur : eps = blur^p, the final temperature.   scaling : eps ratio per step, in (0, 1).
     p : 1 or 2 (cost ||x - y||^p / p).   debias : subtract (OT(a,a) + OT(b,b)) / 2.
-    backend : 'auto' (Triton on CUDA, else tiled), 'tiled', 'triton'.
+    backend : 'auto' (Triton on CUDA, else fused), 'fused' (numba, one pass per tile; 'tiled' with a
+        warning when numba cannot load), 'tiled' (torch ops per tile), 'triton'.
     max_iter : cap on the number of eps steps (the schedule length; a warning if it truncates).
     return_info : also return a :class:`SinkhornInfo`.
 
@@ -297,7 +301,17 @@ def _softmin_for(which: str, p: int, tile: int | None) -> Softmin:
 
         return lambda eps, r, c, h, grad=False: softmin_triton(eps, r, c, h, p, tile, grad)
     t = tile or DEFAULT_TILE
-    return lambda eps, r, c, h, grad=False: softmin_tiled(eps, r, c, h, p, t, grad)
+    tiled = lambda eps, r, c, h, grad=False: softmin_tiled(eps, r, c, h, p, t, grad)  # noqa: E731
+    if which == "tiled":
+        return tiled
+
+    def fused(eps, r, c, h, grad=False):
+        try:
+            return fused_cpu.softmin_fused(eps, r, c, h, p, tile, grad)
+        except fused_cpu.FusedUnavailable:
+            return tiled(eps, r, c, h, grad)
+
+    return fused
 
 
 def _check_sinkhorn_args(blur: float, scaling: float, p: int, max_iter: int) -> None:

@@ -61,8 +61,11 @@ def _params(spec: KernelSpec, dtype: torch.dtype, device: torch.device) -> tuple
     """(PAR tensor, NB, KIND) as expected by mmd_rows_kernel."""
     if spec.kind == "gaussian":
         s = spec.params
-        vals = [-LOG2E / (2.0 * v * v) for v in s] + [1.0 / (v * v) for v in s]
-        return torch.tensor(vals, dtype=dtype, device=device), len(s), 0
+        expo = torch.tensor([-LOG2E / (2.0 * v * v) for v in s], dtype=torch.float64)
+        hi = expo.to(dtype)
+        lo = (expo - hi.double()) * math.log(2.0)  # 2^(d2 (hi + lo)) = 2^(d2 hi) (1 + d2 lo ln 2)
+        vals = torch.cat([hi.double(), torch.tensor([1.0 / (v * v) for v in s], dtype=torch.float64), lo])
+        return vals.to(dtype=dtype, device=device), len(s), 0
     if spec.kind == "imq":
         return torch.tensor(spec.params, dtype=dtype, device=device), len(spec.params), 1
     return torch.zeros(1, dtype=dtype, device=device), 1, 2
@@ -74,9 +77,9 @@ def rows_reduce(a: Tensor, b: Tensor, spec: KernelSpec, grad: bool, block: int |
     n, d = a.shape
     exact = d <= SMALL_D
     par, nb, kind = _params(spec, a.dtype, a.device)
-    ksum = torch.empty(n, dtype=a.dtype, device=a.device)
-    wsum = torch.empty(n if grad and not exact else 1, dtype=a.dtype, device=a.device)
-    g = torch.empty((n, d) if grad else (1, d), dtype=a.dtype, device=a.device)
+    ksum = torch.empty(n, dtype=torch.float64, device=a.device)  # float64 row accumulators
+    wsum = torch.empty(n if grad and not exact else 1, dtype=torch.float64, device=a.device)
+    g = torch.empty((n, d) if grad else (1, d), dtype=torch.float64, device=a.device)
     bn = block or BLOCK_N
     grid = (math.ceil(n / bn),)
     block_d = max(16, 1 << (d - 1).bit_length())

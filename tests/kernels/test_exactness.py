@@ -22,23 +22,29 @@ def _clusters(n: int, offset: float, std: float, seed: int) -> tuple[torch.Tenso
     return x, y
 
 
+BACKENDS = ["tiled", "fused"]  # the CPU backends; fused needs numba (falls back to tiled otherwise)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("sigmas", [[0.02 / 2**k for k in range(7)], [0.02], [0.05, 0.02]],
                          ids=["ladder7", "single", "pair"])
-def test_far_apart_clusters_with_small_bandwidths(mmd2_f32_check, sigmas):
+def test_far_apart_clusters_with_small_bandwidths(mmd2_f32_check, sigmas, backend):
     """Clusters at +-300 with spread 0.05: |a|^2 + |b|^2 - 2 a.b would lose every digit of d^2."""
     x, y = _clusters(128, 300.0, 0.05, seed=0)
-    mmd2_f32_check(x, y, sigmas, backend="tiled", tile=48)
+    mmd2_f32_check(x, y, sigmas, backend=backend, tile=48)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("estimator", ["biased", "unbiased"])
-def test_ten_octave_ladder_on_separated_clusters(mmd2_f32_check, estimator):
+def test_ten_octave_ladder_on_separated_clusters(mmd2_f32_check, estimator, backend):
     x, y = _clusters(64, 30.0, 0.2, seed=1)
-    mmd2_f32_check(x, y, [1.0 / 2**k for k in range(10)], estimator, backend="tiled", tile=32)
+    mmd2_f32_check(x, y, [1.0 / 2**k for k in range(10)], estimator, backend=backend, tile=32)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", ["25gaussians", "grid", "swissroll"])
 @pytest.mark.parametrize("n,estimator", [(256, "biased"), (512, "unbiased")])
-def test_default_toy_batches(mmd2_f32_check, name, n, estimator):
+def test_default_toy_batches(mmd2_f32_check, name, n, estimator, backend):
     """2-D toy batches with the default median-heuristic ladder of 7 octaves (one-exp ladder path)."""
     ds = get_dataset(name)
     sigmas = median_heuristic_ladder(ds.sample(1000, np.random.default_rng(0)))
@@ -46,7 +52,7 @@ def test_default_toy_batches(mmd2_f32_check, name, n, estimator):
     rng = np.random.default_rng(n)
     real = torch.from_numpy(ds.sample(n, rng))
     fake = 0.9 * torch.from_numpy(ds.sample(n, rng)) + 0.1 * torch.from_numpy(rng.normal(size=(n, 2)))
-    mmd2_f32_check(fake, real, sigmas, estimator)
+    mmd2_f32_check(fake, real, sigmas, estimator, backend=backend)
 
 
 def _imq_reference(x: torch.Tensor, y: torch.Tensor, cs: list[float]) -> torch.Tensor:
@@ -58,14 +64,15 @@ def _imq_reference(x: torch.Tensor, y: torch.Tensor, cs: list[float]) -> torch.T
     return k(x, x).mean() + k(y, y).mean() - 2.0 * k(x, y).mean()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("kernel,sigmas", [("gaussian", [0.01]), ("gaussian", [0.02, 0.01]), ("imq", [0.01])])
-def test_large_d_self_terms_are_exact(kernel, sigmas):
+def test_large_d_self_terms_are_exact(kernel, sigmas, backend):
     """D > 8 takes the addmm path: d^2 is clamped at 0 and exactly 0 on the diagonal, so each point's
     kernel with itself is exactly 1 per bandwidth and carries no gradient."""
     g = torch.Generator().manual_seed(2)
     x = (torch.randn(40, 12, generator=g) * 10).requires_grad_()
     y = (torch.randn(30, 12, generator=g) * 10).requires_grad_()
-    got = mmd2(x, y, sigmas, kernel=kernel, backend="tiled", tile=16)
+    got = mmd2(x, y, sigmas, kernel=kernel, backend=backend, tile=16)
     gx, gy = torch.autograd.grad(got, [x, y])
     if kernel == "gaussian":  # all pairs are > 20 sigma apart: only the diagonal survives
         want = len(sigmas) * (1 / 40 + 1 / 30)
@@ -76,10 +83,11 @@ def test_large_d_self_terms_are_exact(kernel, sigmas):
         assert_close(got.double(), want, rtol=1e-5, atol=0)
 
 
-def test_near_ladder_bandwidths_are_not_snapped(points, mmd2_reference):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_near_ladder_bandwidths_are_not_snapped(points, mmd2_reference, backend):
     x, y = points(60, 2, seed=3), points(50, 2, 0.5, seed=4)
     for sigmas in ([1.0, 0.500005], [1.0, 0.5 * (1 + 1e-9)], [1.0, 0.5]):
-        assert_close(mmd2(x, y, sigmas, backend="tiled"), mmd2_reference(x, y, sigmas), rtol=1e-10, atol=0)
+        assert_close(mmd2(x, y, sigmas, backend=backend), mmd2_reference(x, y, sigmas), rtol=1e-10, atol=0)
     assert make_spec("gaussian", [1.0, 0.5]).ladder and not make_spec("gaussian", [1.0, 0.500005]).ladder
 
 
@@ -89,12 +97,13 @@ def _value_and_grads(fn, x: torch.Tensor, y: torch.Tensor) -> list[torch.Tensor]
     return [value.detach().double(), *(g.double() for g in torch.autograd.grad(value, [x, y]))]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("far", [1.0, 10.0])
-def test_sinkhorn_p1_close_pairs_float32(far):
+def test_sinkhorn_p1_close_pairs_float32(far, backend):
     """Pairs closer than sqrt(1e-8) have the clamped cost and no gradient, in float32 as in float64."""
     x = torch.tensor([[0.0], [far]], dtype=torch.float32)
     y = x + 5e-5
-    ours = lambda a, b: sinkhorn(a, b, blur=0.01, p=1, backend="tiled")  # noqa: E731
+    ours = lambda a, b: sinkhorn(a, b, blur=0.01, p=1, backend=backend)  # noqa: E731
     geomloss = SamplesLoss("sinkhorn", p=1, blur=0.01, backend="tensorized")
     got = _value_and_grads(ours, x, y)
     for want in (_value_and_grads(ours, x.double(), y.double()), _value_and_grads(geomloss, x.double(), y.double())):
@@ -104,8 +113,10 @@ def test_sinkhorn_p1_close_pairs_float32(far):
 
 @pytest.mark.parametrize("call", [
     lambda x, y: mmd2(x, y, [0.5, 1.0], backend="tiled"),
+    lambda x, y: mmd2(x, y, [0.5, 1.0], backend="fused"),
     lambda x, y: sinkhorn(x, y, blur=0.1, backend="tiled"),
-], ids=["mmd2", "sinkhorn"])
+    lambda x, y: sinkhorn(x, y, blur=0.1, backend="fused"),
+], ids=["mmd2", "mmd2-fused", "sinkhorn", "sinkhorn-fused"])
 def test_double_backward_raises(points, call):
     x, y = points(12, 2, seed=5).requires_grad_(), points(10, 2, 0.3, seed=6)
     with pytest.raises(RuntimeError, match="double backward"):
@@ -123,9 +134,11 @@ def test_naive_backend_supports_double_backward(points, kernel, bw, d):
 
 @pytest.mark.parametrize("call", [
     lambda x, y: mmd2(x, y, [1.0], backend="tiled"),
+    lambda x, y: mmd2(x, y, [1.0], backend="fused"),
     lambda x, y: mmd2(x, y, [1.0], backend="naive"),
     lambda x, y: sinkhorn(x, y),
-], ids=["tiled", "naive", "sinkhorn"])
+    lambda x, y: sinkhorn(x, y, backend="tiled"),
+], ids=["tiled", "fused", "naive", "sinkhorn", "sinkhorn-tiled"])
 @pytest.mark.parametrize("arg,bad", [("x", math.nan), ("y", math.inf), ("y", -math.inf)])
 def test_non_finite_inputs_raise(call, arg, bad):
     x, y = torch.randn(5, 2), torch.randn(4, 2)
@@ -139,8 +152,9 @@ def test_bandwidth_tensor_requiring_grad(points, mmd2_reference, kernel):
     """Refused where bandwidths are constants (tiled); differentiated by the naive backend."""
     x, y = points(15, 2, seed=9), points(12, 2, 0.4, seed=10)
     bw = torch.tensor([0.6, 1.1], dtype=torch.float64, requires_grad=True)
-    with pytest.raises(ValueError, match="bandwidths requires grad"):
-        mmd2(x, y, bw, kernel=kernel, backend="tiled")
+    for backend in ("tiled", "fused", "auto"):
+        with pytest.raises(ValueError, match="bandwidths requires grad"):
+            mmd2(x, y, bw, kernel=kernel, backend=backend)
     with torch.no_grad():
         assert_close(mmd2(x, y, bw, kernel=kernel), mmd2(x, y, bw.tolist(), kernel=kernel))
     assert torch.autograd.gradcheck(lambda s: mmd2(x, y, s, kernel=kernel, backend="naive"), (bw,))

@@ -9,7 +9,7 @@ import torch
 from geomloss import SamplesLoss
 from torch.testing import assert_close
 
-from distmatch.kernels import SinkhornInfo, sinkhorn
+from distmatch.kernels import SinkhornInfo, fused_cpu, sinkhorn
 
 
 def _geomloss(x, y, p, blur, scaling, debias):
@@ -63,7 +63,7 @@ def test_approaches_exact_ot_as_blur_vanishes(points):
 def test_info_reports_iterations_and_marginal_error(points):
     x, y = points(30, 2, seed=8), points(25, 2, 0.5, seed=9)
     val, info = sinkhorn(x, y, blur=0.05, scaling=0.5, return_info=True)
-    assert isinstance(info, SinkhornInfo) and info.backend == "tiled"
+    assert isinstance(info, SinkhornInfo) and info.backend == ("fused" if fused_cpu.available() else "tiled")
     assert info.iterations >= 5 and 0 <= info.marginal_error < 1.0
     assert info.eps == pytest.approx(0.05**2)
     _, tight = sinkhorn(x, y, blur=0.05, scaling=0.95, return_info=True)
