@@ -83,12 +83,11 @@ def plot_curves(run_dir: Path) -> Path | None:
     records = rundir.read_metrics()
     if not records:
         return None
-    keys = ("g_loss", "d_loss", "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")
+    from .metrics.registry import metric
+
+    keys = ("g_loss", "d_loss", "d_real", "d_fake", "critic_acc", "critic_real", "critic_fake", "g_grad_norm",
+            "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")
     panels = [k for k in keys if any(r.get(k) is not None for r in records)]
-    labels = {"g_loss": "generator loss", "d_loss": "critic loss", "modes": "modes covered",
-              "hq": "high-quality samples (%)", "rkl": "reverse KL (nats)", "mmd": "MMD² (unbiased)",
-              "fd": "Fréchet distance (classifier)", "precision": "precision (k=3)", "recall": "recall (k=3)",
-              "coverage": "class coverage", "kl": "label KL to uniform (nats)"}
     style()
     ncols = min(len(panels), 5)
     nrows = -(-len(panels) // ncols)
@@ -99,8 +98,8 @@ def plot_curves(run_dir: Path) -> Path | None:
         pts = [(r["step"], r[key]) for r in records if r.get(key) is not None]
         ax.plot(*zip(*pts), marker="o", ms=3)
         ax.set_xlabel("generator step")
-        ax.set_ylabel(labels[key])
-        if key in ("mmd", "fd") and all(v > 0 for _, v in pts):
+        ax.set_ylabel(metric(key).label)
+        if metric(key).log_scale and all(v > 0 for _, v in pts):
             ax.set_yscale("log")
     cfg = rundir.read_config()
     fig.suptitle(f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}", y=1.03)

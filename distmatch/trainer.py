@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from . import io
 from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
+from .critic_log import grad_norm, probe_critic, probe_sources
 from .metrics import DISTANCE_METRICS, evaluate
 from .models import build_critic, build_generator
 from .noise import NoiseSampler
@@ -96,7 +97,7 @@ class Trainer:
             config.optimizer, self.critic.parameters(), config.critic_lr, config.betas)
         self.step = 0
         self.last_checkpoint_step: int | None = None
-        self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": []}
+        self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": [], "g_grad_norm": []}
 
     # ----------------------------------------------------------------- one step
     def real_batch(self) -> torch.Tensor:
@@ -123,6 +124,7 @@ class Trainer:
         self.g_opt.zero_grad(set_to_none=True)
         loss = self.objective.generator_loss(self.critic, self.generator(self.noise.sample(self.cfg.batch_size)), real)
         loss.backward()
+        self._losses["g_grad_norm"].append(grad_norm(self.generator))
         self.g_opt.step()
         return loss.item()
 
@@ -185,7 +187,17 @@ class Trainer:
                            np.random.default_rng(seed), full=full)
         losses = {k: float(np.mean(v)) for k, v in self._losses.items() if v}
         self._losses = {k: [] for k in self._losses}
-        return {"step": self.step, **losses, **metrics}
+        return {"step": self.step, **losses, **self.critic_record(), **metrics}
+
+    def critic_record(self) -> dict:
+        """D(x), D(G(z)) and accuracy (GANs) or f(x), f(G(z)) (Wasserstein critics) on a probe batch
+        of its own (:mod:`distmatch.critic_log`); {} without a critic."""
+        if self.critic is None:
+            return {}
+        data_rng, noise = probe_sources(self.cfg, self.step, self.device)
+        real = self.dataset.sample(self.cfg.batch_size, data_rng)
+        return probe_critic(self.critic, self.generator, self.objective.decode, self.objective.critic_output,
+                            real, noise)
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:

@@ -40,6 +40,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("kl", "label KL to uniform (nats)", "label KL", "label KL"),
     Metric("g_loss", "generator loss", "G loss", "$L_G$", better=None, postfix=True),
     Metric("d_loss", "critic loss", "D loss", "$L_D$", better=None, postfix=True),
+    Metric("g_grad_norm", "generator gradient norm", "|grad G|", r"$\|\nabla_G\|$", better=None, log_scale=True),
+    Metric("d_real", "D(x) (mean sigmoid)", "D(x)", "$D(x)$", "{:.3f}", better=None),
+    Metric("d_fake", "D(G(z)) (mean sigmoid)", "D(G(z))", "$D(G(z))$", "{:.3f}", better=None, postfix=True),
+    Metric("critic_acc", "critic accuracy", "D acc", "D acc.", "{:.3f}", better=None),
+    Metric("critic_real", "critic f(x)", "f(x)", "$f(x)$", better=None),
+    Metric("critic_fake", "critic f(G(z))", "f(G(z))", "$f(G(z))$", better=None),
 ]}
 
 

@@ -73,6 +73,9 @@ class Objective:
     uses_critic: ClassVar[bool] = True
     critic_batchnorm: bool = True  # wgan-gp (and penalised mmd-gan, per instance) need per-sample critics
     critic_out_features: int = 1  # > 1: the critic returns (B, k) features, not (B,) logits
+    # What the critic's output means, for the log: "logit" (D = sigmoid), "value" (a Wasserstein
+    # critic's f) or "features" (an embedding: nothing scalar to log)
+    critic_output: ClassVar[str] = "features"
 
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """Scalar loss the critic minimises; ``fake`` is detached by the caller."""
@@ -136,6 +139,7 @@ class GANObjective(Objective):
     the generator's loss, a function of the fake logits (DCGAN optimiser settings)."""
 
     defaults = TrainingDefaults("adam", 2e-4, (0.5, 0.999), 1, "DCGAN (Radford et al. 2016)")
+    critic_output = "logit"
 
     @staticmethod
     def generator_loss_from_logits(fake_logits: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,8 @@ class WassersteinObjective(Objective):
     """A Wasserstein critic f: the critic maximises E f(x) - E f(G(z)), the generator minimises -E f(G(z)).
     Subclasses differ only in how f is kept Lipschitz (weight clipping, gradient penalty)."""
 
+    critic_output = "value"
+
     def critic_loss(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return wasserstein_critic_loss(critic(real), critic(fake))
 
