@@ -112,7 +112,7 @@ def write_table(out: Path, objectives: list[str], seeds: list[int]) -> None:
 
 def write_figures(out: Path, objectives: list[str], seed: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from distmatch.image_plots import plot_image_grid, plot_image_panels
+    from distmatch.report.image_plots import plot_image_grid, plot_image_panels
 
     panels = {}
     for o in objectives:

@@ -245,10 +245,10 @@ def plot_cmd(run_dir: str) -> None:
     from .sweep.cli import has_manifest
 
     if has_manifest(run_dir):
-        from .sweep_plots import plot_sweep
+        from .report.sweep_plots import plot_sweep
         paths = plot_sweep(Path(run_dir))
     else:
-        from .plots import plot_run
+        from .report.plots import plot_run
         paths = plot_run(check_run_dir(run_dir))
     for p in paths:
         click.echo(str(p))

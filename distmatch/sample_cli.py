@@ -89,7 +89,7 @@ def write_samples(run_dir: Path, n: int, seed: int, out: Path, overwrite: bool, 
         flat = samples.reshape(len(samples), -1)
         io.atomic_write(out, lambda tmp: np.savetxt(tmp, flat, fmt="%.9g", delimiter=","))  # %.9g: float32 exact
     elif samples.ndim > 2:  # images (N, C, H, W)
-        from .image_plots import plot_image_grid
+        from .report.image_plots import plot_image_grid
 
         io.atomic_write(out, lambda tmp: plot_image_grid(samples, tmp))
     else:
@@ -101,7 +101,7 @@ def _scatter(run, samples, seed: int, path: str) -> None:
     """The samples over held-out real data (first two coordinates), as the run's figures/samples.png."""
     import numpy as np
 
-    from .plots import save, scatter_samples, style  # sets the Agg backend first
+    from .report.plots import save, scatter_samples, style  # sets the Agg backend first
     import matplotlib.pyplot as plt
 
     if samples.shape[1] < 2:

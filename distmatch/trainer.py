@@ -175,7 +175,7 @@ class Trainer:
     def save_grid(self) -> None:
         """Image data: ``figures/grid_step<k>.png``, 100 samples from the same fixed noise at every eval."""
         if self.dataset.kind == "image":
-            from .image_plots import plot_image_grid
+            from .report.image_plots import plot_image_grid
             grid = self.sample(100, self.cfg.seed * 1_000_003 - 1)
             plot_image_grid(grid, self.rundir.figures / f"grid_step{self.step}.png")
 

@@ -47,7 +47,7 @@ def train_into(rundir: RunDir, cfg: "RunConfig", dataset: "Dataset", mode: str =
             on_resume(resumed_from)
         summary = trainer.fit()
         if figures:
-            from .plots import plot_run
+            from .report.plots import plot_run
 
             plot_run(rundir.path)
     return Outcome(summary, resumed_from)

@@ -9,7 +9,7 @@ import numpy as np
 import seaborn as sns
 
 from ..data import get_dataset
-from ..plots import objective_colors, save, style
+from ..report.plots import objective_colors, save, style
 from .mmd_bandwidth import BWResult, numbers
 from .mode_collapse import ModeCollapseResult
 from .saturation import SATURATION_SLOPE, SatResult, analytic_costs, at_fake_mode

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..tables import DEFAULT_METRICS, TableError, build_table, render
+from ..report.tables import DEFAULT_METRICS, TableError, build_table, render
 from .manifest import MANIFEST, read_manifest
 from .runner import run_sweep
 from .spec import SpecError, build_spec, load_spec_file, parse_sets

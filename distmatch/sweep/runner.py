@@ -173,7 +173,7 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 def _pool_context() -> mp.context.BaseContext:
     """A fork server that has imported torch and distmatch: a fresh process per run, started cheaply."""
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["torch", "distmatch.trainer", "distmatch.plots", "distmatch.sweep.runner"])
+    ctx.set_forkserver_preload(["torch", "distmatch.trainer", "distmatch.report.plots", "distmatch.sweep.runner"])
     return ctx
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from distmatch.metrics import evaluate
 from distmatch.metrics.registry import METRICS, metric
-from distmatch.tables import Cell, _best_cells, Row, fmt_value
+from distmatch.report.tables import Cell, _best_cells, Row, fmt_value
 
 COUNTS = {"n_modes"}  # a denominator, shown inside "modes" ("7/8"), not a metric of its own
 

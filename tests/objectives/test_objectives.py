@@ -135,7 +135,7 @@ def test_registry_has_all_objectives_and_defaults_from_papers():
 
 
 def test_registry_lists_the_gan_gmmn_bridges_and_plots_order_every_objective():
-    from distmatch.plots import OBJECTIVE_ORDER
+    from distmatch.report.plots import OBJECTIVE_ORDER
 
     assert {"mmd-gan", "gmmn-ae"} <= set(OBJECTIVES)
     assert OBJECTIVES["mmd-gan"].uses_critic and not OBJECTIVES["gmmn-ae"].uses_critic

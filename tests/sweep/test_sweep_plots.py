@@ -1,6 +1,6 @@
 """plot_sweep draws metric figures from a sweep directory."""
 
-from distmatch.sweep_plots import plot_sweep, sweep_frame
+from distmatch.report.sweep_plots import plot_sweep, sweep_frame
 
 
 def test_plot_sweep_writes_pngs(small_sweep):

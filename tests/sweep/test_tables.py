@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from distmatch.sweep.cli import table
-from distmatch.tables import Cell, aggregate, build_table, fmt_cell, render, tex_escape
+from distmatch.report.tables import Cell, aggregate, build_table, fmt_cell, render, tex_escape
 
 METRICS = ["modes", "hq", "rkl", "mmd", "sinkhorn", "w2"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics.registry import metric
+from ..metrics.registry import metric
 
 DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2")
 
@@ -83,8 +83,8 @@ def find_run_dirs(paths: list[Path]) -> list[Path]:
 def load_run(run_dir: Path) -> dict:
     """objective, dataset label and identity, seed, eval_samples, status and metrics of one run
     directory; a malformed config.json or summary.json is an error naming the file."""
-    from .data.identity import dataset_label
-    from .rundir import RunDir
+    from ..data.identity import dataset_label
+    from ..rundir import RunDir
 
     rundir = RunDir(run_dir)
     cfg = rundir.read_config()
@@ -158,8 +158,8 @@ def _check_metrics(metrics: list[str], completed: list[dict]) -> None:
 
 def _groups(runs: list[dict]) -> list[tuple[str, str]]:
     """(dataset, objective) pairs in a stable order: registry order, then alphabetical."""
-    from .data import TOY_NAMES
-    from .objectives import OBJECTIVES
+    from ..data import TOY_NAMES
+    from ..objectives import OBJECTIVES
     ds_order = {n: i for i, n in enumerate(TOY_NAMES)}
     obj_order = {n: i for i, n in enumerate(list(OBJECTIVES) + ["sinkhorn"])}
     labels = {}

@@ -10,8 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .report.style import OBJECTIVE_ORDER, objective_colors, style  # noqa: E402,F401  (re-exported)
-from .rundir import RunDir  # noqa: E402
+from .style import OBJECTIVE_ORDER, objective_colors, style  # noqa: E402,F401  (re-exported)
+from ..rundir import RunDir  # noqa: E402
 
 
 def save(fig: plt.Figure, path: Path, pdf: bool = False) -> list[Path]:
@@ -55,7 +55,7 @@ def scatter_samples(ax: plt.Axes, samples: np.ndarray, real: np.ndarray | None, 
 
 def plot_samples(run_dir: Path) -> Path | None:
     """``figures/samples.png``: final samples over the real data (first two coordinates)."""
-    from .data import get_dataset
+    from ..data import get_dataset
 
     rundir = RunDir(run_dir)
     cfg = rundir.read_config()
@@ -83,7 +83,7 @@ def plot_curves(run_dir: Path) -> Path | None:
     records = rundir.read_metrics()
     if not records:
         return None
-    from .metrics.registry import metric
+    from ..metrics.registry import metric
 
     keys = ("g_loss", "d_loss", "d_real", "d_fake", "critic_acc", "critic_real", "critic_fake", "g_grad_norm",
             "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from .plots import OBJECTIVE_ORDER, objective_colors, save, style
-from .metrics.registry import metric
+from ..metrics.registry import metric
 from .tables import DEFAULT_METRICS, find_run_dirs, load_run
 
 
@@ -29,7 +29,7 @@ def sweep_frame(sweep_dir: str | Path) -> pd.DataFrame:
 
 
 def _orders(df: pd.DataFrame) -> tuple[list[str], list[str]]:
-    from .data import TOY_NAMES
+    from ..data import TOY_NAMES
     objs = [o for o in OBJECTIVE_ORDER if o in set(df.objective)] + sorted(set(df.objective) - set(OBJECTIVE_ORDER))
     known = [d for d in TOY_NAMES if d in set(df.dataset)]
     return objs, known + sorted(set(df.dataset) - set(known))
