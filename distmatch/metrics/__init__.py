@@ -30,7 +30,7 @@ def cache_dir() -> Path:
 
 def image_classifier(dataset: Dataset):
     """The dataset's metric classifier: memoised per process, else loaded from / trained into :func:`cache_dir`."""
-    from .images import classifier_path, get_classifier
+    from .classifier import classifier_path, get_classifier
 
     key = str(classifier_path(dataset, cache_dir()))
     if key not in _CLASSIFIERS:
