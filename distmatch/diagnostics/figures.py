@@ -6,10 +6,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import seaborn as sns
 
 from ..data import get_dataset
 from ..report.plots import objective_colors, save, style
+from ..report.style import PALETTE
 from .mmd_bandwidth import BWResult, numbers
 from .mode_collapse import ModeCollapseResult
 from .saturation import SATURATION_SLOPE, SatResult, analytic_costs, at_fake_mode
@@ -247,7 +247,7 @@ def _witness_panel(ax: plt.Axes, result: BWResult, name: str, num: dict):
 
 
 def _ring_panel(ax: plt.Axes, result: BWResult) -> None:
-    pal = sns.color_palette("colorblind", len(result.ring_witness))
+    pal = [PALETTE[i % len(PALETTE)] for i in range(len(result.ring_witness))]
     for (name, w), c in zip(result.ring_witness.items(), pal):
         ax.plot(np.degrees(result.ring_angle), w / np.abs(w).max(), color=c, lw=1.4, label=name)
     angles = np.degrees(np.arctan2(result.centers[:, 1], result.centers[:, 0]))
@@ -261,7 +261,7 @@ def _ring_panel(ax: plt.Axes, result: BWResult) -> None:
 
 
 def _landscape_panel(ax: plt.Axes, result: BWResult) -> None:
-    pal = sns.color_palette("colorblind", len(result.landscape))
+    pal = [PALETTE[i % len(PALETTE)] for i in range(len(result.landscape))]
     shifts = np.asarray(result.settings.shifts)
     for (name, v), c in zip(result.landscape.items(), pal):
         ax.plot(shifts, v, color=c, lw=1.4, marker="o", ms=2.5, label=name)
