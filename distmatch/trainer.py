@@ -66,11 +66,16 @@ def toggle_grad(model: nn.Module | None, requires_grad: bool) -> None:
 
 
 class Trainer:
-    """Train one generator with one objective on one dataset, writing a run directory."""
+    """Train one generator with one objective on one dataset, writing a run directory.
 
-    def __init__(self, config: RunConfig, dataset: Dataset, out_dir: str | Path, quiet: bool = False):
-        self.cfg, self.dataset, self.out = config, dataset, Path(out_dir)
-        self.rundir = RunDir(self.out)
+    ``out_dir=None`` gives a trainer that only steps and samples (the diagnostics drive
+    :meth:`train_step` and :meth:`sample` themselves); :meth:`fit` and checkpoints need a directory.
+    """
+
+    def __init__(self, config: RunConfig, dataset: Dataset, out_dir: str | Path | None, quiet: bool = False):
+        self.cfg, self.dataset = config, dataset
+        self.out = None if out_dir is None else Path(out_dir)
+        self.rundir = None if out_dir is None else RunDir(self.out)
         self.quiet = quiet
         self.device = resolve_device(config.device)
         if config.threads:
@@ -150,8 +155,9 @@ class Trainer:
         kept = (f"last good checkpoint (step {self.last_checkpoint_step}) kept in {self.rundir.checkpoint}"
                 if self.last_checkpoint_step is not None else "no checkpoint was written yet")
         msg = f"training diverged at step {self.step}: {name} = {value}; {kept}"
-        io.save_json({"status": "diverged", "error": msg, "step": self.step, "config": dataclasses.asdict(self.cfg)},
-                     self.rundir.summary)
+        if self.rundir is not None:
+            io.save_json({"status": "diverged", "error": msg, "step": self.step,
+                          "config": dataclasses.asdict(self.cfg)}, self.rundir.summary)
         raise TrainingDiverged(msg)
 
     # ----------------------------------------------------------------- sampling / eval
@@ -248,6 +254,8 @@ class Trainer:
     # ----------------------------------------------------------------- the loop
     def fit(self) -> dict:
         """Train to ``cfg.steps`` total steps, evaluating and checkpointing; return the summary."""
+        if self.rundir is None:
+            raise ValueError("Trainer.fit writes a run directory: give out_dir")
         self.out.mkdir(parents=True, exist_ok=True)
         io.save_json(dataclasses.asdict(self.cfg), self.rundir.config)
         log = self.rundir.metrics

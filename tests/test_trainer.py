@@ -119,3 +119,13 @@ def test_train_into_draws_the_figures_and_reports_a_finished_run(tmp_path):
     assert (tmp_path / "r" / "figures" / "samples.png").exists() and (tmp_path / "r" / "figures" / "curves.png").exists()
     again = train_into(rundir, cfg, ds, mode="resume")
     assert again.summary is None and "nothing to do" in again.message
+
+
+def test_a_trainer_without_a_directory_steps_and_samples_but_does_not_fit():
+    """The diagnostics drive train_step and sample on a Trainer with out_dir=None; nothing is written."""
+    ds = get_dataset("8gaussians")
+    trainer = Trainer(resolve(RunConfig(**TINY), ds), ds, None, quiet=True)
+    trainer.train_step()
+    assert trainer.step == 1 and trainer.sample(10, seed=1).shape == (10, 2)
+    with pytest.raises(ValueError, match="out_dir"):
+        trainer.fit()

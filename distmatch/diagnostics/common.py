@@ -6,9 +6,12 @@ import csv
 import platform
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 from .. import io
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
-import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -77,21 +76,20 @@ def run_one(objective: str, dataset_name: str, seed: int, steps: int, n_samples:
     single_thread()
     dataset = get_dataset(dataset_name)
     cfg = resolve(RunConfig(objective=objective, dataset=dataset_name, seed=seed, steps=steps), dataset)
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(cfg, dataset, tmp, quiet=True)
-        evals, snaps = schedule(steps, n_evals)
-        metrics = {k: [] for k in METRIC_KEYS}
-        snapshots = []
-        noise_seed = 1_000_003 * (seed + 1)  # the same latent points at every step
-        for target in evals:
-            while trainer.step < target:
-                trainer.train_step()
-            samples = trainer.sample(n_samples, noise_seed)
-            m = mode_metrics(samples, dataset.centers, dataset.std)
-            for k in METRIC_KEYS:
-                metrics[k].append(float(m[k]))
-            if target in snaps:
-                snapshots.append(samples.astype(np.float32))
+    trainer = Trainer(cfg, dataset, None, quiet=True)  # steps and samples only: no run directory
+    evals, snaps = schedule(steps, n_evals)
+    metrics = {k: [] for k in METRIC_KEYS}
+    snapshots = []
+    noise_seed = 1_000_003 * (seed + 1)  # the same latent points at every step
+    for target in evals:
+        while trainer.step < target:
+            trainer.train_step()
+        samples = trainer.sample(n_samples, noise_seed)
+        m = mode_metrics(samples, dataset.centers, dataset.std)
+        for k in METRIC_KEYS:
+            metrics[k].append(float(m[k]))
+        if target in snaps:
+            snapshots.append(samples.astype(np.float32))
     settings = {k: getattr(cfg, k) for k in ("optimizer", "lr", "critic_lr", "betas", "critic_steps", "batch_size",
                                              "width", "depth", "noise", "noise_dim", "lr_schedule", "clip",
                                              "gp_weight", "bandwidths")}

@@ -14,7 +14,6 @@ and the discriminator's accuracy on a real and a fake batch.
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -73,10 +72,9 @@ def fixed_generator(dataset: Dataset, seed: int, pretrain_steps: int) -> tuple[n
 
     cfg = resolve(RunConfig(objective="nonsaturating", dataset=dataset.name, seed=seed,
                             steps=max(pretrain_steps, 1), threads=1), dataset)
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(cfg, dataset, tmp, quiet=True)
-        for _ in range(pretrain_steps):
-            trainer.train_step()
+    trainer = Trainer(cfg, dataset, None, quiet=True)  # steps only: no run directory
+    for _ in range(pretrain_steps):
+        trainer.train_step()
     for p in trainer.generator.parameters():
         p.requires_grad_(True)
     return trainer.generator, cfg
