@@ -102,6 +102,7 @@ class Trainer:
             config.optimizer, self.critic.parameters(), config.critic_lr, config.betas)
         self.step = 0
         self.last_checkpoint_step: int | None = None
+        self.last_samples: np.ndarray | None = None  # the final samples, once fit() has drawn them
         self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": [], "g_grad_norm": []}
 
     # ----------------------------------------------------------------- one step
@@ -286,6 +287,7 @@ class Trainer:
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
         io.save_npy(samples, self.rundir.samples)
+        self.last_samples = samples
         distances = self.cfg.final_metrics == "all"
         metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
                            np.random.default_rng(self.cfg.seed + 7), full=True, distances=distances)

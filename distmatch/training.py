@@ -47,7 +47,15 @@ def train_into(rundir: RunDir, cfg: "RunConfig", dataset: "Dataset", mode: str =
             on_resume(resumed_from)
         summary = trainer.fit()
         if figures:
-            from .report.plots import plot_run
-
-            plot_run(rundir.path)
+            draw_figures(rundir, trainer, summary)
     return Outcome(summary, resumed_from)
+
+
+def draw_figures(rundir: RunDir, trainer, summary: dict) -> None:
+    """The run's figures from what the trainer holds (samples, data, settings, final metrics) and
+    the log (which also holds the records of sessions before a resume)."""
+    from .report.plots import draw_curves, draw_samples
+
+    samples = trainer.last_samples if trainer.last_samples is not None else rundir.read_samples()
+    draw_samples(samples, trainer.dataset, trainer.cfg, summary["metrics"], rundir.figures / "samples.png")
+    draw_curves(rundir.read_metrics(), trainer.cfg, rundir.figures / "curves.png")

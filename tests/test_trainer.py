@@ -116,7 +116,11 @@ def test_train_into_draws_the_figures_and_reports_a_finished_run(tmp_path):
     rundir = RunDir(tmp_path / "r")
     outcome = train_into(rundir, cfg, ds)
     assert outcome.summary["status"] == "completed" and outcome.resumed_from is None
-    assert (tmp_path / "r" / "figures" / "samples.png").exists() and (tmp_path / "r" / "figures" / "curves.png").exists()
+    figures = {name: (tmp_path / "r" / "figures" / name).read_bytes() for name in ("samples.png", "curves.png")}
+    from distmatch.report.plots import plot_run
+
+    plot_run(tmp_path / "r")  # drawn again from the directory alone (`distmatch plot`): the same bytes
+    assert all((tmp_path / "r" / "figures" / name).read_bytes() == data for name, data in figures.items())
     again = train_into(rundir, cfg, ds, mode="resume")
     assert again.summary is None and "nothing to do" in again.message
 

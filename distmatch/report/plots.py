@@ -54,33 +54,42 @@ def scatter_samples(ax: plt.Axes, samples: np.ndarray, real: np.ndarray | None, 
 
 
 def plot_samples(run_dir: Path) -> Path | None:
-    """``figures/samples.png``: final samples over the real data (first two coordinates)."""
+    """``figures/samples.png`` of a run directory, read back from disk (``distmatch plot``)."""
     from ..data import get_dataset
 
     rundir = RunDir(run_dir)
     cfg = rundir.read_config()
-    samples = rundir.read_samples()
     dataset = get_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
+    metrics = (rundir.read_summary() or {}).get("metrics", {})
+    return draw_samples(rundir.read_samples(), dataset, cfg, metrics, Path(run_dir) / "figures" / "samples.png")
+
+
+def draw_samples(samples: np.ndarray, dataset, cfg, metrics: dict, path: Path) -> Path | None:
+    """Final samples over held-out real data (first two coordinates), or an image grid, at ``path``."""
     if dataset.kind == "image":
         from .image_plots import plot_image_grid
-        return plot_image_grid(samples, run_dir / "figures" / "samples.png")
+        return plot_image_grid(samples, path)
     if samples.shape[1] < 2:
         return None
     real = dataset.heldout(len(samples), np.random.default_rng(0))
-    m = (rundir.read_summary() or {}).get("metrics", {})
+    m = metrics
     title = f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}"
     if "modes" in m:
         title += f"\n{m['modes']}/{m['n_modes']} modes, {m['hq']:.1f}% high quality"
     style()
     fig, ax = plt.subplots(figsize=(4.6, 4.6))
     scatter_samples(ax, samples, real, dataset.centers, title, std=dataset.std)
-    return save(fig, run_dir / "figures" / "samples.png")[0]
+    return save(fig, path)[0]
 
 
 def plot_curves(run_dir: Path) -> Path | None:
-    """``figures/curves.png``: losses and metrics against training steps."""
+    """``figures/curves.png`` of a run directory, from its log and config."""
     rundir = RunDir(run_dir)
-    records = rundir.read_metrics()
+    return draw_curves(rundir.read_metrics(), rundir.read_config(), Path(run_dir) / "figures" / "curves.png")
+
+
+def draw_curves(records: list[dict], cfg, path: Path) -> Path | None:
+    """Losses and metrics against training steps (the log's records), at ``path``."""
     if not records:
         return None
     from ..metrics.registry import metric
@@ -101,10 +110,9 @@ def plot_curves(run_dir: Path) -> Path | None:
         ax.set_ylabel(metric(key).label)
         if metric(key).log_scale and all(v > 0 for _, v in pts):
             ax.set_yscale("log")
-    cfg = rundir.read_config()
     fig.suptitle(f"{cfg.objective} on {Path(cfg.dataset).name}, seed {cfg.seed}", y=1.03)
     fig.tight_layout()
-    return save(fig, run_dir / "figures" / "curves.png")[0]
+    return save(fig, path)[0]
 
 
 def plot_run(run_dir: str | Path) -> list[Path]:
