@@ -10,6 +10,8 @@ own (its own noise and data draws, so training is unchanged by how often it is m
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import torch
 from torch import nn
@@ -19,9 +21,9 @@ from .noise import NoiseSampler
 PROBE_SEED_OFFSET = 7_777_777  # the probe's noise and data seeds differ from every sampling seed
 
 
-def grad_norm(module: nn.Module) -> float:
-    """L2 norm of all parameter gradients of ``module`` (parameters without one count as 0)."""
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
+def grad_norm(params: Iterable[nn.Parameter]) -> float:
+    """L2 norm of all the parameters' gradients (parameters without one count as 0)."""
+    grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return 0.0
     return float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))))

@@ -223,3 +223,45 @@ def _single(key: str, value: Any, source: str) -> Any:
         raise SettingError(f"{source}: {key}: a run takes exactly one value, got {value!r} (use `distmatch sweep`)")
     item = items[0]
     return item.strip() if isinstance(item, str) else item
+
+
+SEEDS_HELP = (f"expected e.g. '0-9', '0,3,5' or a list of integers (0 to {MAX_SEED}, "
+              f"at most {MAX_SEEDS:,} seeds)")
+
+
+def parse_seeds(value: Any) -> list[int]:
+    """Seeds from '0-9', '0,3,5', '0-4,7', an int, or a list of ints (0 <= seed <= MAX_SEED), in the
+    order given, each once; the one seed-list reader of sweeps and diagnostics."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        parts: list = [value]
+    elif isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        raise SettingError(f"seeds: {SEEDS_HELP}, got {value!r}")
+    seeds: dict[int, None] = {}
+    for part in parts:
+        lo, hi = _seed_part(part, value)
+        if hi - lo + 1 + len(seeds) > MAX_SEEDS:
+            raise SettingError(f"seeds: {value!r} gives more than {MAX_SEEDS:,} seeds")
+        seeds.update(dict.fromkeys(range(lo, hi + 1)))
+    if not seeds:
+        raise SettingError(f"seeds: {SEEDS_HELP}, got {value!r}")
+    return list(seeds)
+
+
+def _seed_part(part: Any, whole: Any) -> tuple[int, int]:
+    """(low, high) of one seed or inclusive range."""
+    bad = SettingError(f"seeds: bad seed or range {part!r} in {whole!r}; {SEEDS_HELP}")
+    if isinstance(part, bool) or not isinstance(part, (int, str)):
+        raise bad
+    text = str(part).strip()
+    lo_text, sep, hi_text = text.partition("-")
+    try:
+        lo, hi = (int(lo_text), int(hi_text)) if sep else (int(text), int(text))
+    except ValueError:
+        raise bad from None
+    if not 0 <= lo <= hi <= MAX_SEED:
+        raise bad
+    return lo, hi

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import platform
 import time
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
 from .critic_log import grad_norm, probe_critic, probe_sources
 from .metrics import DISTANCE_METRICS, evaluate
+from .devices import resolve_device  # noqa: F401  (re-exported: the API and tests use it here)
+from .provenance import provenance
 from .models import build_critic, build_generator
 from .noise import NoiseSampler
 from .objectives import build_objective
@@ -26,15 +27,6 @@ from .rundir import RunDir
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda asked for, but no CUDA device is available")
-    return torch.device(name)
 
 
 def set_threads(n: int) -> None:
@@ -130,7 +122,7 @@ class Trainer:
         self.g_opt.zero_grad(set_to_none=True)
         loss = self.objective.generator_loss(self.critic, self.generator(self.noise.sample(self.cfg.batch_size)), real)
         loss.backward()
-        self._losses["g_grad_norm"].append(grad_norm(self.generator))
+        self._losses["g_grad_norm"].append(grad_norm(self.generator.parameters()))
         self.g_opt.step()
         return loss.item()
 
@@ -309,10 +301,3 @@ def _postfix(record: dict) -> dict:
 
     return {k: f"{record[k]:.3g}" for k, m in METRICS.items() if m.postfix and record.get(k) is not None}
 
-
-def provenance(device: torch.device) -> dict:
-    """Where a number came from: code commit, library versions, device."""
-    import distmatch
-    return {"commit": io.git_commit(), "distmatch": distmatch.__version__, "torch": torch.__version__,
-            "python": platform.python_version(), "device": str(device),
-            "cpu_threads": torch.get_num_threads()}

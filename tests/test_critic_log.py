@@ -63,8 +63,8 @@ def test_grad_norm_is_the_l2_norm_over_all_parameters():
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
     net(torch.randn(5, 3)).sum().backward()
     manual = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in net.parameters())).item()
-    assert grad_norm(net) == pytest.approx(manual, rel=1e-6)
-    assert grad_norm(torch.nn.Linear(2, 2)) == 0.0  # no gradients yet
+    assert grad_norm(net.parameters()) == pytest.approx(manual, rel=1e-6)
+    assert grad_norm(torch.nn.Linear(2, 2).parameters()) == 0.0  # no gradients yet
 
 
 def test_feature_critics_record_nothing_scalar():

@@ -29,7 +29,8 @@ from ..objectives.minimax import minimax_generator_loss
 from ..objectives.nonsaturating import nonsaturating_generator_loss
 from ..objectives.wgan_clip import wasserstein_critic_loss, wasserstein_generator_loss
 from ..objectives.wgan_gp import gradient_penalty
-from .common import grad_norm, single_thread
+from ..critic_log import grad_norm
+from .common import single_thread
 
 COSTS = ("minimax", "nonsaturating", "wgan")
 COST_LABELS = {"minimax": r"minimax  $\log(1-D(G(z)))$", "nonsaturating": r"$-\log D(G(z))$",

@@ -241,3 +241,12 @@ class PrecomputedGradMMD2(torch.autograd.Function):
                                "Use mmd2(..., backend='naive') for gradient penalties or higher derivatives.")
         gx, gy = ctx.saved_tensors
         return None, grad_out * gx, grad_out * gy, None, None, None, None
+
+
+def mmd_coefficients(n: int, m: int, estimator: str) -> tuple[float, float, float]:
+    """Weights (c_xx, c_yy, c_xy) of S_xx, S_yy, S_xy in MMD^2."""
+    if estimator == "unbiased":
+        if n < 2 or m < 2:
+            raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
+        return 1.0 / (n * (n - 1)), 1.0 / (m * (m - 1)), -2.0 / (n * m)
+    return 1.0 / n**2, 1.0 / m**2, -2.0 / (n * m)

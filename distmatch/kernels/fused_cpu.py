@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ._common import LOG2E, KernelSpec
+from ._common import LOG2E, KernelSpec, mmd_coefficients
 
 DEFAULT_BLOCK = 64  # rows per task
 DEFAULT_CHUNK = 512  # columns per L1-resident chunk
@@ -147,13 +147,6 @@ def kernel_params(spec: KernelSpec, dtype: np.dtype) -> tuple[int, np.ndarray, n
     return k.GAUSS_LADDER, par, steps
 
 
-def coefficients(n: int, m: int, estimator: str) -> tuple[float, float, float]:
-    """Weights (c_xx, c_yy, c_xy) of S_xx, S_yy, S_xy in MMD^2."""
-    if estimator == "unbiased":
-        return 1.0 / (n * (n - 1)), 1.0 / (m * (m - 1)), -2.0 / (n * m)
-    return 1.0 / n**2, 1.0 / m**2, -2.0 / (n * m)
-
-
 def mmd2_fused_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None,
                    need_grad: bool) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """MMD^2 value and (optionally) gradients, no autograd: x (N, D), y (M, D) detached CPU tensors.
@@ -165,7 +158,7 @@ def mmd2_fused_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile:
     if mod is None:
         raise FusedUnavailable("fused kernels unavailable")
     n, m = x.shape[0], y.shape[0]
-    cxx, cyy, cxy = coefficients(n, m, estimator)
+    cxx, cyy, cxy = mmd_coefficients(n, m, estimator)
     z = torch.cat([x, y]).T.contiguous().numpy()  # (D, P) coordinate rows, uncentred: exact differences
     d, p = z.shape
     kind, par, steps = kernel_params(spec, z.dtype)

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from ._common import (SMALL_D, LOG2E, KernelSpec, PrecomputedGradMMD2, contract_cols, contract_rows, energy_threshold,
+                      mmd_coefficients,
                       fill_inner, fill_sqdist, sq_norms)
 
 MAX_SQUARINGS = 6  # squarings before the ladder restarts from a fresh exp2
@@ -255,15 +256,6 @@ def _pair_sum(t: _Tiles, a: _Side, b: _Side | None, weight: float, tile: int) ->
     return total
 
 
-def _coefficients(n: int, m: int, estimator: str) -> tuple[float, float, float]:
-    """Weights (c_xx, c_yy, c_xy) of S_xx, S_yy, S_xy in MMD^2."""
-    if estimator == "unbiased":
-        if n < 2 or m < 2:
-            raise ValueError("the unbiased estimator needs at least 2 points in x and in y")
-        return 1.0 / (n * (n - 1)), 1.0 / (m * (m - 1)), -2.0 / (n * m)
-    return 1.0 / n**2, 1.0 / m**2, -2.0 / (n * m)
-
-
 def mmd2_tiled_raw(
     x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile: int | None, need_grad: bool
 ) -> tuple[Tensor, Tensor | None, Tensor | None]:
@@ -279,7 +271,7 @@ def mmd2_tiled_raw(
     """
     tile = tile or DEFAULT_TILE
     n, m = x.shape[0], y.shape[0]
-    cxx, cyy, cxy = _coefficients(n, m, estimator)
+    cxx, cyy, cxy = mmd_coefficients(n, m, estimator)
     shift = torch.cat([x, y]).mean(0)  # (D,) common centre: distances are unchanged
     a, b = _prepare(x, shift, spec, need_grad), _prepare(y, shift, spec, need_grad)
     addmm_energy = spec.kind == "energy" and x.shape[1] > SMALL_D

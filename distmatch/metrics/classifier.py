@@ -19,6 +19,7 @@ from torch import nn
 
 from .. import io
 from ..data.base import Dataset
+from ..devices import resolve_device
 
 CLASSIFIER_VERSION = 1  # bump when the architecture or training recipe changes (invalidates caches)
 DEFAULT_EPOCHS = {"digits": 20, "mnist": 3, "fashion-mnist": 8, "mnist-5k": 8}
@@ -80,13 +81,6 @@ class ImageClassifier(nn.Module):
         return self._batched(x, lambda b: self(b).argmax(1), batch_size).astype(np.int64)
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
-    """'auto' -> CUDA when present, else CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 @contextmanager
 def _cpu_threads(n: int | None) -> Iterator[None]:
     """Temporarily run torch with ``n`` intra-op threads (no change when ``n`` is None)."""
@@ -146,7 +140,7 @@ def train_classifier(dataset: Dataset, epochs: int | None = None, seed: int = 0,
     epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     n_classes = int(max(dataset.labels.max(), dataset.test_labels.max())) + 1
     x = torch.as_tensor(dataset.train, dtype=torch.float32, device=dev)
     y = torch.as_tensor(dataset.labels, dtype=torch.int64, device=dev)
@@ -202,7 +196,7 @@ def get_classifier(dataset: Dataset, cache_dir: str | Path, epochs: int | None =
     The returned model carries ``test_accuracy`` and ``tag`` (the cache file stem, recorded
     with every metric as the feature extractor).
     """
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
     path = classifier_path(dataset, cache_dir, epochs, seed)
     model = _load_cached(path, dev) if path.is_file() else None

@@ -4,8 +4,6 @@ across sessions and rewritten atomically."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Iterable
@@ -40,9 +38,8 @@ class Manifest:
     every change. A new spec is merged in: earlier records, specs and sessions are always kept."""
 
     def __init__(self, out: Path, spec: SweepSpec, runs: list[RunSpec], settings: dict):
-        import torch
+        from ..provenance import provenance
 
-        import distmatch
         self.path = Path(out) / MANIFEST
         old = read_manifest(out)
         self.runs = {r["key"]: r for r in old.get("runs", [])}
@@ -55,10 +52,7 @@ class Manifest:
         self.sessions = old.get("sessions", [])
         self.session = {"start": now(), "end": None, "wall_seconds": None,
                         "spec": self.specs.index(spec.to_dict()), **settings}
-        self.data = {"spec": spec.to_dict(),
-                     "provenance": {"commit": io.git_commit(), "distmatch": distmatch.__version__,
-                                    "torch": torch.__version__, "python": platform.python_version(),
-                                    "host": platform.node(), "cpu_count": os.cpu_count()}}
+        self.data = {"spec": spec.to_dict(), "provenance": provenance()}
         self.t0 = time.perf_counter()
 
     def update(self, key: str, record: dict) -> None:

@@ -73,45 +73,12 @@ def parse_list(value: Any, what: str) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-SEEDS_HELP = (f"expected e.g. '0-9', '0,3,5' or a list of integers (0 to {settings.MAX_SEED}, "
-              f"at most {settings.MAX_SEEDS:,} seeds)")
-
-
 def parse_seeds(value: Any) -> list[int]:
-    """Seeds from '0-9', '0,3,5', '0-4,7', an int, or a list of ints (0 <= seed <= MAX_SEED)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        parts: list = [value]
-    elif isinstance(value, str):
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-    elif isinstance(value, (list, tuple)):
-        parts = list(value)
-    else:
-        raise SpecError(f"seeds: {SEEDS_HELP}, got {value!r}")
-    seeds: dict[int, None] = {}
-    for part in parts:
-        lo, hi = _seed_part(part, value)
-        if hi - lo + 1 + len(seeds) > settings.MAX_SEEDS:
-            raise SpecError(f"seeds: {value!r} gives more than {settings.MAX_SEEDS:,} seeds")
-        seeds.update(dict.fromkeys(range(lo, hi + 1)))
-    if not seeds:
-        raise SpecError(f"seeds: {SEEDS_HELP}, got {value!r}")
-    return list(seeds)
-
-
-def _seed_part(part: Any, whole: Any) -> tuple[int, int]:
-    """(low, high) of one seed or inclusive range."""
-    bad = SpecError(f"seeds: bad seed or range {part!r} in {whole!r}; {SEEDS_HELP}")
-    if isinstance(part, bool) or not isinstance(part, (int, str)):
-        raise bad
-    text = str(part).strip()
-    lo_text, sep, hi_text = text.partition("-")
+    """:func:`distmatch.settings.parse_seeds`, with its errors as :class:`SpecError`."""
     try:
-        lo, hi = (int(lo_text), int(hi_text)) if sep else (int(text), int(text))
-    except ValueError:
-        raise bad from None
-    if not 0 <= lo <= hi <= settings.MAX_SEED:
-        raise bad
-    return lo, hi
+        return settings.parse_seeds(value)
+    except settings.SettingError as exc:
+        raise SpecError(str(exc)) from None
 
 
 def check_objectives(names: list[str]) -> list[str]:

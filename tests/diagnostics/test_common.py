@@ -17,8 +17,8 @@ def test_parse_seeds_rejects(spec):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["mode-collapse", "--seeds", "x"], "bad seed spec"),
-    (["mode-collapse", "--seeds", "3-1"], "bad seed range"),
+    (["mode-collapse", "--seeds", "x"], "bad seed or range 'x'"),
+    (["mode-collapse", "--seeds", "3-1"], "bad seed or range '3-1'"),
     (["mode-collapse", "--dataset", "nope"], "unknown dataset"),
     (["mode-collapse", "--dataset", "swissroll"], "no known mode centres"),
     (["mode-collapse", "--objectives", "mmd,gan"], "unknown objective"),
