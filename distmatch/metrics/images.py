@@ -171,9 +171,9 @@ def label_kl(pred_labels: np.ndarray, n_classes: int, eps: float = 1e-10) -> flo
     ``eps`` is added to every class count before normalising so the logarithm stays finite; it
     shifts the result by O(eps) (a single-class histogram gives log K - O(K eps log eps)).
     """
-    counts = _label_counts(pred_labels, n_classes).astype(np.float64)
-    p = (counts + eps) / (counts.sum() + n_classes * eps)
-    return float(np.sum(p * np.log(p * n_classes)))
+    from .toy import kl_to_uniform
+
+    return kl_to_uniform(_label_counts(pred_labels, n_classes).astype(np.float64) + eps)
 
 
 # ----------------------------------------------------------------------------- front end

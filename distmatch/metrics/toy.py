@@ -18,16 +18,23 @@ def mode_histogram(samples: np.ndarray, centers: np.ndarray, std: float, radius:
     return np.bincount(idx[dist <= radius * std], minlength=len(centers))
 
 
-def reverse_kl(counts: np.ndarray) -> float:
-    """KL(p_generated ‖ uniform) of a mode histogram, in nats; NaN when no sample is high quality.
+def kl_to_uniform(counts: np.ndarray) -> float:
+    """KL(p ‖ uniform) of a histogram of K bins, in nats; NaN for an empty histogram.
 
-    KL = Σ_k p_k log(p_k · K), with 0 log 0 = 0: 0 for perfect balance, log K for a single mode.
+    KL = Σ_k p_k log(p_k · K), with 0 log 0 = 0: 0 for perfect balance, log K for a single bin.
+    The one implementation behind the reverse KL of mode histograms and the label KL of images.
     """
+    counts = np.asarray(counts, dtype=np.float64)
     total = counts.sum()
     if total == 0:
         return float("nan")
     p = counts[counts > 0] / total
     return float(np.sum(p * np.log(p * len(counts))))
+
+
+def reverse_kl(counts: np.ndarray) -> float:
+    """KL(p_generated ‖ uniform) of a mode histogram (:func:`kl_to_uniform`); NaN when no sample is high quality."""
+    return kl_to_uniform(counts)
 
 
 def mode_metrics(samples: np.ndarray, centers: np.ndarray, std: float, radius: float = 3.0) -> dict:
