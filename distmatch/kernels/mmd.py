@@ -138,13 +138,20 @@ def _check_estimator(estimator: str, n: int, m: int) -> None:
 def _resolve_backend(backend: str, x: Tensor) -> str:
     """'auto': Triton on CUDA; on CPU the fused numba kernels up to FUSED_AUTO_MAX_D coordinates (the
     torch tiled code's matmul wins above).  'fused' without numba falls back to 'tiled' (one warning)."""
+    return resolve_backend(backend, x, fused_cpu_max_d=FUSED_AUTO_MAX_D)
+
+
+def resolve_backend(backend: str, x: Tensor, fused_cpu_max_d: int | None = None) -> str:
+    """The backend a call runs on, for MMD and Sinkhorn alike: 'auto' is Triton on CUDA (the tiled
+    code without Triton) and on CPU 'fused' (up to ``fused_cpu_max_d`` coordinates, else 'tiled');
+    'fused' becomes 'tiled' on CUDA or when numba cannot load (warned once by fused_cpu)."""
     check_backend(backend)
     if backend == "auto":
         if x.is_cuda:
             from .triton_mmd import triton_available
 
             return "triton" if triton_available() else "tiled"
-        backend = "fused" if x.shape[1] <= FUSED_AUTO_MAX_D else "tiled"
+        backend = "fused" if fused_cpu_max_d is None or x.shape[1] <= fused_cpu_max_d else "tiled"
     if backend == "fused" and (x.is_cuda or not fused_cpu.available()):
         return "tiled"
     return backend

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 
 from . import fused_cpu
-from ._common import (LOG2E, SMALL_D, check_backend, check_points, fill_inner, fill_sqdist, refuse_double_backward,
+from ._common import (LOG2E, SMALL_D, check_points, fill_inner, fill_sqdist, refuse_double_backward,
                       sq_norms)
 
 DEFAULT_TILE = 1024
@@ -247,18 +247,12 @@ class _SinkhornFn(torch.autograd.Function):
 
 
 def _resolve(backend: str, x: Tensor) -> str:
-    check_backend(backend)
+    """The shared backend rule (:func:`.mmd.resolve_backend`, fused on CPU at any dimension); no 'naive'."""
+    from .mmd import resolve_backend
+
     if backend == "naive":
         raise ValueError("sinkhorn has no 'naive' backend; use 'auto', 'fused', 'tiled' or 'triton'")
-    if backend == "auto":
-        if x.is_cuda:
-            from .triton_mmd import triton_available
-
-            return "triton" if triton_available() else "tiled"
-        backend = "fused"
-    if backend == "fused" and (x.is_cuda or not fused_cpu.available()):
-        return "tiled"  # (warned once by fused_cpu)
-    return backend
+    return resolve_backend(backend, x)
 
 
 def sinkhorn(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.5, p: int = 2,
