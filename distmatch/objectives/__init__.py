@@ -34,7 +34,8 @@ REGISTRY: dict[str, tuple[str, str]] = {
 
 
 PLUGINS_ENV = "DISTMATCH_OBJECTIVES"
-PLUGIN_ERRORS: list[str] = []  # malformed entries; the CLI refuses to start while there are any
+PLUGIN_ERRORS: list[str] = []  # malformed or unloadable entries; the CLI refuses to start while there are any
+PLUGINS: set[str] = set()  # registry names that came from the environment (absolute module paths)
 
 
 def _register_plugins(spec: str) -> None:
@@ -49,15 +50,35 @@ def _register_plugins(spec: str) -> None:
             PLUGIN_ERRORS.append(f"{PLUGINS_ENV}: objective {name!r} already exists")
         else:
             REGISTRY[name] = (target, "")
+            PLUGINS.add(name)
+
+
+def _check_plugins() -> None:
+    """Import each plug-in once: one that cannot be imported, or is not an Objective subclass, leaves
+    the registry and goes to :data:`PLUGIN_ERRORS` (never a traceback at start-up)."""
+    from .base import Objective
+
+    for name in sorted(PLUGINS):
+        target = REGISTRY[name][0]
+        try:
+            cls = OBJECTIVES[name]
+            ok = isinstance(cls, type) and issubclass(cls, Objective)
+            problem = "" if ok else "it is not a subclass of distmatch.objectives.base.Objective"
+        except Exception as exc:  # noqa: BLE001 - any import failure of a user's module
+            problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        if problem:
+            PLUGIN_ERRORS.append(f"{PLUGINS_ENV}: cannot use {name}={target}: {problem}")
+            del REGISTRY[name]
+            PLUGINS.discard(name)
 
 
 class _Objectives(Mapping):
     """Name -> objective class, importing each class's module when it is first looked up
-    (registry modules without a dot are ``distmatch.objectives.<module>``)."""
+    (built-in entries name a module of this package, plug-ins an importable module)."""
 
     def __getitem__(self, name: str) -> type[Objective]:
         module, cls = REGISTRY[name][0].split(":")
-        return getattr(import_module(module if "." in module else f"{__name__}.{module}"), cls)
+        return getattr(import_module(module if name in PLUGINS else f"{__name__}.{module}"), cls)
 
     def __iter__(self) -> Iterator[str]:
         return iter(REGISTRY)
@@ -90,6 +111,7 @@ def option_declarations() -> dict[str, tuple[object, list[tuple[str, str]]]]:
 
     Objective classes load without torch, so the ``run`` command builds its options from this.
     Two objectives declaring the same option must agree on its default."""
+    _check_plugins()
     out: dict[str, tuple[object, list[tuple[str, str]]]] = {}
     for name in REGISTRY:
         for key, option in OBJECTIVES[name].options.items():

@@ -50,8 +50,12 @@ def test_a_plugin_objective_runs_through_run_sweep_table_and_mode_collapse(tmp_p
     assert (tmp_path / "diag" / "mode_collapse_8gaussians.png").exists()
 
 
-@pytest.mark.parametrize("plugins,fragment", [("energy", "expected name=module:Class"),
-                                               ("mmd=tests.objectives.energy:Energy", "'mmd' already exists")])
+@pytest.mark.parametrize("plugins,fragment", [
+    ("energy", "expected name=module:Class"),
+    ("mmd=tests.objectives.energy:Energy", "'mmd' already exists"),
+    ("x=nonexistent.module:X", "cannot use x=nonexistent.module:X: ModuleNotFoundError"),
+    ("x=os:getcwd", "not a subclass of distmatch.objectives.base.Objective"),
+])
 def test_a_malformed_plugin_entry_is_a_one_line_error(plugins, fragment):
     result = distmatch("list", plugins=plugins)
     assert result.returncode == 1 and "Traceback" not in result.stderr
