@@ -56,6 +56,5 @@ def draw_figures(rundir: RunDir, trainer, summary: dict) -> None:
     the log (which also holds the records of sessions before a resume)."""
     from .report.plots import draw_curves, draw_samples
 
-    samples = trainer.last_samples if trainer.last_samples is not None else rundir.read_samples()
-    draw_samples(samples, trainer.dataset, trainer.cfg, summary["metrics"], rundir.figures / "samples.png")
+    draw_samples(trainer.last_samples, trainer.dataset, trainer.cfg, summary["metrics"], rundir.figures / "samples.png")
     draw_curves(rundir.read_metrics(), trainer.cfg, rundir.figures / "curves.png")

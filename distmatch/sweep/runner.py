@@ -106,18 +106,24 @@ def partition(runs: list[RunSpec], out: Path, retry_failed: bool) -> tuple[dict,
 def longest_first(runs: list[RunSpec]) -> list[RunSpec]:
     """The runs ordered by :func:`estimated_cost`, largest first (stable), so that the pool does not
     end with one long run on one worker while the others idle."""
-    costs = {run.key: estimated_cost(run) for run in runs}
+    datasets: dict = {}  # each data set is read once, not once per run (an IDX set takes seconds)
+    costs = {run.key: estimated_cost(run, datasets) for run in runs}
     return sorted(runs, key=lambda r: -costs[r.key])
 
 
-def estimated_cost(run: RunSpec) -> float:
+def estimated_cost(run: RunSpec, datasets: dict | None = None) -> float:
     """Relative training cost of a run from its resolved settings: generator steps x (1 + critic
-    steps) x batch size. A run whose settings cannot be resolved counts as 0 (it fails fast)."""
+    steps) x batch size. A run whose settings cannot be resolved counts as 0 (it fails fast).
+    ``datasets`` caches the loaded data by (name, data dir, seed) across calls."""
     from ..config import resolve
     from ..data import get_dataset
 
+    datasets = {} if datasets is None else datasets
     try:
-        dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
+        where = (run.dataset, run.options.get("data_dir"), run.seed)
+        if where not in datasets:
+            datasets[where] = get_dataset(*where)
+        dataset = datasets[where]
         cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, **run.options), dataset)
     except Exception:  # noqa: BLE001 - reported by the run itself
         return 0.0
