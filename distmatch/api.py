@@ -33,8 +33,9 @@ from .data import IMAGE_NAMES, TOY_NAMES, Dataset, DataError, get_dataset
 from .data.files import POINT_SUFFIXES
 from .data.identity import dataset_identity, dataset_label
 from .io import FileFormatError
-from .models import build_generator
+from .models import generator_for
 from .noise import NoiseSampler
+from .presets import apply as apply_preset
 from .objectives.base import Objective
 from .rundir import CHECKPOINT, RunDir, RunDirError
 from .settings import DERIVED, SETTINGS, SettingError
@@ -47,10 +48,11 @@ SAMPLE_CHUNK = 1000  # Trainer.sample's chunk: the same chunks give the same num
 API_SETTINGS = tuple(k for k in SETTINGS if k not in ("objective", "dataset", *DERIVED))
 
 
-def train(objective: str = "mmd", dataset: str | os.PathLike = "8gaussians", out: str | os.PathLike | None = None,
+def train(objective: str | None = None, dataset: str | os.PathLike = "8gaussians", out: str | os.PathLike | None = None,
           resume: bool = False, overwrite: bool = False, quiet: bool = True, **settings: Any) -> "Run":
     """Train a generator as ``distmatch run`` does and return the finished :class:`Run`.
 
+    ``objective`` None: the preset's (``preset="pacgan"``), else mmd.
     ``settings`` are the options of ``distmatch run`` with underscores (``steps``, ``batch_size``,
     ``seed``, ``lr``, ``eval_every``, ``eval_samples``, ``bandwidths``, ``device``, ...), checked
     by the same validation (:class:`~distmatch.settings.SettingError` names a bad one); ``None``
@@ -72,6 +74,9 @@ def train(objective: str = "mmd", dataset: str | os.PathLike = "8gaussians", out
     if isinstance(settings.get("data_dir"), os.PathLike):
         settings["data_dir"] = os.fspath(settings["data_dir"])
     dataset = os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset
+    settings = apply_preset(settings)  # a preset's settings under the given ones
+    objective = objective or settings.pop("objective", None) or "mmd"
+    settings.pop("objective", None)
     cfg = RunConfig(objective=objective, dataset=dataset, **settings).validate()  # before any data is read
     data = get_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
     cfg = resolve(cfg, data)
@@ -185,7 +190,7 @@ class Run:
         objective = build_objective(cfg)
         if type(objective).build_generator is Objective.build_generator:  # the shared generator
             shape, output = self._output_shape(cfg, weights)
-            generator = build_generator(cfg.model, cfg.noise_dim, shape, cfg.width, cfg.depth, output)
+            generator = generator_for(cfg, shape, output)
             generator.load_state_dict(weights)
             return generator
         data = self._load_data()

@@ -12,6 +12,7 @@ from . import io
 from .data import DataError, dataset_descriptions, get_dataset
 from .errors import describe_error
 from .objectives import OBJECTIVES, describe
+from .presets import names as preset_names
 from .settings import SETTINGS, click_range
 
 
@@ -105,6 +106,26 @@ def cli(debug: bool) -> None:
 @click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]),
               help="Learning-rate schedule [mmd: cosine decay to 0; others: constant].")
 @objective_options()
+@click.option("--preset", type=click.Choice(preset_names()),
+              help="Settings of a published protocol, applied before the other options "
+                   "(pacgan: PacGAN's toy protocol, docs/protocols.md).")
+@click.option("--pack", type=click_range("pack"), default=1, show_default=True,
+              help="Samples the critic judges at once (PacGAN packing; --batch-size counts packs).")
+@click.option("--critic", type=click.Choice(SETTINGS["critic"].choices), default="default", show_default=True,
+              help="Critic architecture: default (the --model family's) or maxout (PacGAN's maxout MLP).")
+@click.option("--maxout-pieces", type=click_range("maxout_pieces"), default=5, show_default=True,
+              help="Pieces per maxout unit (--critic maxout).")
+@click.option("--critic-width", type=click_range("critic_width"), help="Critic hidden units / base channels [= --width].")
+@click.option("--critic-depth", type=click_range("critic_depth"), help="Critic hidden layers [= --depth].")
+@click.option("--generator-norm", type=click.Choice(SETTINGS["generator_norm"].choices), default="none",
+              show_default=True, help="Batch norm in the MLP generator's hidden layers (PacGAN: batch).")
+@click.option("--init-std", type=click_range("init_std"),
+              help="Initialise weights ~ N(0, std²), biases 0 [torch's default; DCGAN: 0.02].")
+@click.option("--update", type=click.Choice(SETTINGS["update"].choices), default="alternating", show_default=True,
+              help="alternating: critic steps, then a generator step on new batches; simultaneous: both on one "
+                   "batch (PacGAN, ALI).")
+@click.option("--train-samples", type=click_range("train_samples"),
+              help="Train on a fixed set of N data points drawn once, in epochs [fresh draws every batch].")
 @click.option("--eval-every", type=click_range("eval_every"), help="Evaluate and log every N steps [250].")
 @click.option("--checkpoint-every", type=click_range("checkpoint_every"), help="Checkpoint every N steps [= --eval-every].")
 @click.option("--eval-samples", type=click_range("eval_samples"), default=2500, show_default=True, help="Samples per evaluation.")
@@ -131,8 +152,7 @@ def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool,
 
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite contradict each other: give one of them")
-    if config_file:
-        options = with_file_settings(options, config_file)
+    options = with_explicit_settings(options, config_file)
     dataset = load_dataset(options["dataset"], options["data_dir"], options["seed"])
     from .config import RunConfig, resolve
 
@@ -148,16 +168,18 @@ def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool,
         click.echo(format_summary(outcome.summary, rundir.path))
 
 
-def with_file_settings(options: dict, path: str) -> dict:
-    """The options with a config file's settings filled in wherever the command line gave none."""
+def with_explicit_settings(options: dict, path: str | None) -> dict:
+    """The options, where the command line gave none, filled from the config file, then from the
+    preset that either names (command line > config file > preset > defaults)."""
     from click.core import ParameterSource
 
+    from .presets import apply
     from .settings import run_file_options
 
     ctx = click.get_current_context()
-    from_file = run_file_options(io.read_settings_file(Path(path)), path)
-    given = {k for k in options if ctx.get_parameter_source(k) not in (ParameterSource.DEFAULT, None)}
-    return {**options, **{k: v for k, v in from_file.items() if k not in given}}
+    from_file = run_file_options(io.read_settings_file(Path(path)), path) if path else {}
+    given = {k: v for k, v in options.items() if ctx.get_parameter_source(k) not in (ParameterSource.DEFAULT, None)}
+    return {**options, **apply({**from_file, **given})}
 
 
 def format_summary(summary: dict, out_dir: Path) -> str:

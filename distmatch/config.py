@@ -80,6 +80,16 @@ class RunConfig:
     device: str = "auto"
     threads: int | None = None  # torch CPU threads; 1 is fastest for small MLPs, 0 = torch's default
     dataset_id: str | None = None  # full identity of the data (see distmatch.data.identity), set by resolve
+    pack: int = 1  # the critic judges this many samples at once (PacGAN); batch_size counts packs
+    critic: str = "default"  # "maxout": PacGAN's maxout MLP critic
+    maxout_pieces: int = 5
+    critic_width: int | None = None  # None: = width
+    critic_depth: int | None = None  # None: = depth
+    generator_norm: str = "none"  # "batch": batch norm in the MLP generator's hidden layers
+    init_std: float | None = None  # weights ~ N(0, init_std²), biases 0; None: torch's (DCGAN: 0.02)
+    update: str = "alternating"  # "simultaneous": critic and generator step together on one batch
+    train_samples: int | None = None  # a fixed training set of N points, in epochs; None: fresh draws
+    preset: str | None = None  # the preset applied before the command line (distmatch.presets)
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -96,8 +106,26 @@ class RunConfig:
         if self.objective not in OBJECTIVES:
             raise settings.SettingError(f"objective: unknown objective {self.objective!r}; "
                                         f"choose one of {', '.join(OBJECTIVES)}")
+        if self.preset is not None:
+            from .presets import check_name
+            check_name(self.preset)
         return self
 
+    def check_combination(self) -> None:
+        """Refuse settings that cannot work together (after :func:`resolve` filled the defaults)."""
+        has_critic = objective_class(self.objective).uses_critic
+        problems = [
+            (self.pack > 1 and not has_critic, f"pack: {self.objective} has no critic to pack samples for"),
+            (self.update == "simultaneous" and has_critic and self.critic_steps != 1,
+             f"update: simultaneous updates take one critic step per generator step, got critic_steps = "
+             f"{self.critic_steps}"),
+            (self.critic == "maxout" and self.model != "mlp", "critic: the maxout critic is an MLP (needs --model mlp)"),
+            (self.generator_norm != "none" and self.model != "mlp",
+             "generator_norm: applies to MLP generators (DCGAN generators always use batch norm)"),
+        ]
+        for bad, message in problems:
+            if bad:
+                raise settings.SettingError(message)
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
         """Build and validate; unknown keys are refused (a typo must not become a default)."""
@@ -202,4 +230,5 @@ def resolve(cfg: RunConfig, dataset: Dataset) -> RunConfig:
     elif cfg.bandwidths is not None and not cfg.bandwidth_source:
         cfg.bandwidth_source = "user"
     cfg.dataset_id = dataset_identity(dataset)
-    return cfg.validate()
+    cfg.validate().check_combination()
+    return cfg

@@ -84,6 +84,17 @@ SETTINGS: dict[str, Setting] = {
     "device": _choices("auto", "cpu", "cuda"),
     "threads": Setting(int, 0, 1024, optional=True),
     "dataset_id": Setting(str, optional=True),
+    # the PacGAN protocol (distmatch/presets/pacgan.yaml): packing, maxout critic, fixed training set
+    "pack": Setting(int, 1, 64),
+    "critic": _choices("default", "maxout"),
+    "maxout_pieces": Setting(int, 2, 64),
+    "critic_width": Setting(int, 1, 65536, optional=True),
+    "critic_depth": Setting(int, 1, 64, optional=True),
+    "generator_norm": _choices("none", "batch"),
+    "init_std": Setting(float, 0, 1, low_open=True, optional=True),
+    "update": _choices("alternating", "simultaneous"),
+    "train_samples": Setting(int, 1, 10**7, optional=True),
+    "preset": Setting(str, optional=True),
 }
 
 

@@ -15,11 +15,12 @@ from tqdm.auto import tqdm
 from . import io
 from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
+from .data.fixed import FixedTrainingSet
 from .critic_log import grad_norm, probe_critic, probe_sources
 from .metrics import DISTANCE_METRICS, evaluate
 from .devices import resolve_device  # noqa: F401  (re-exported: the API and tests use it here)
 from .provenance import provenance
-from .models import build_critic, build_generator
+from .models import critic_for, generator_for
 from .noise import NoiseSampler
 from .objectives import build_objective
 from .rundir import RunDir
@@ -79,16 +80,17 @@ class Trainer:
         output = "tanh" if dataset.kind == "image" else "none"
         generator = self.objective.build_generator(config, dataset)
         if generator is None:
-            generator = build_generator(config.model, config.noise_dim, dataset.shape, config.width,
-                                        config.depth, output)
+            generator = generator_for(config, dataset.shape, output)
         self.generator = generator.to(self.device)
         self.critic = None
         if self.objective.uses_critic:
-            self.critic = build_critic(config.model, dataset.shape, config.width, config.depth,
-                                       self.objective.critic_batchnorm,
-                                       self.objective.critic_out_features).to(self.device)
+            self.critic = critic_for(config, dataset.shape, self.objective.critic_batchnorm,
+                                     self.objective.critic_out_features).to(self.device)
         self.noise = NoiseSampler(config.noise, config.noise_dim, config.seed, self.device)
         self.data_rng = np.random.default_rng(config.seed)
+        self.train_set = None if config.train_samples is None else FixedTrainingSet(dataset, config.train_samples,
+                                                                                     config.seed)
+        self.n_batch = config.batch_size * config.pack  # samples per batch: batch_size packs of pack samples
         self.g_opt = make_optimizer(config.optimizer, self.generator.parameters(), config.lr, config.betas)
         self.c_opt = None if self.critic is None else make_optimizer(
             config.optimizer, self.critic.parameters(), config.critic_lr, config.betas)
@@ -99,15 +101,18 @@ class Trainer:
 
     # ----------------------------------------------------------------- one step
     def real_batch(self) -> torch.Tensor:
-        """(B, *shape) data batch from the seeded numpy generator."""
-        return torch.from_numpy(self.dataset.sample(self.cfg.batch_size, self.data_rng)).to(self.device)
+        """(B·pack, *shape) data batch: the next points of the fixed training set, or fresh draws
+        from the seeded numpy generator."""
+        batch = self.train_set.next(self.n_batch) if self.train_set is not None else \
+            self.dataset.sample(self.n_batch, self.data_rng)
+        return torch.from_numpy(batch).to(self.device)
 
     def critic_trainstep(self) -> float:
         """One critic update on a fresh real batch and a detached fake batch."""
         toggle_grad(self.critic, True)
         real = self.real_batch()
         with torch.no_grad():
-            fake = self.generator(self.noise.sample(self.cfg.batch_size))
+            fake = self.generator(self.noise.sample(self.n_batch))
         self.c_opt.zero_grad(set_to_none=True)
         loss = self.objective.critic_loss(self.critic, real, fake)
         loss.backward()
@@ -120,11 +125,32 @@ class Trainer:
         toggle_grad(self.critic, False)
         real = self.real_batch()
         self.g_opt.zero_grad(set_to_none=True)
-        loss = self.objective.generator_loss(self.critic, self.generator(self.noise.sample(self.cfg.batch_size)), real)
+        loss = self.objective.generator_loss(self.critic, self.generator(self.noise.sample(self.n_batch)), real)
         loss.backward()
         self._losses["g_grad_norm"].append(grad_norm(self.generator.parameters()))
         self.g_opt.step()
         return loss.item()
+
+    def simultaneous_trainstep(self) -> tuple[float, float]:
+        """Both players step on one batch (PacGAN's Blocks ``ali_algorithm``): the critic's gradient
+        of its loss on (real, detached fake), the generator's of its loss through the critic as it
+        was before this step; returns (critic loss, generator loss)."""
+        toggle_grad(self.critic, True)
+        real = self.real_batch()
+        fake = self.generator(self.noise.sample(self.n_batch))
+        c_loss = self.objective.critic_loss(self.critic, real, fake.detach())
+        g_loss = self.objective.generator_loss(self.critic, fake, real)
+        for opt in (self.c_opt, self.g_opt):
+            opt.zero_grad(set_to_none=True)
+        for module, loss in ((self.critic, c_loss), (self.generator, g_loss)):
+            params = [p for p in module.parameters() if p.requires_grad]
+            for p, g in zip(params, torch.autograd.grad(loss, params, allow_unused=True)):
+                p.grad = g
+        self._losses["g_grad_norm"].append(grad_norm(self.generator.parameters()))
+        self.c_opt.step()
+        self.g_opt.step()
+        self.objective.after_critic_step(self.critic)
+        return c_loss.item(), g_loss.item()
 
     def set_learning_rates(self) -> None:
         """Apply the schedule: lr(step) = base lr x factor(step / steps)."""
@@ -136,8 +162,12 @@ class Trainer:
     def train_step(self) -> None:
         """critic_steps critic updates, then one generator update; guard against NaN/inf."""
         self.set_learning_rates()
-        d_losses = [self.critic_trainstep() for _ in range(self.cfg.critic_steps)] if self.critic else []
-        g_loss = self.generator_trainstep()
+        if self.critic is not None and self.cfg.update == "simultaneous":
+            d_loss, g_loss = self.simultaneous_trainstep()
+            d_losses = [d_loss]
+        else:
+            d_losses = [self.critic_trainstep() for _ in range(self.cfg.critic_steps)] if self.critic else []
+            g_loss = self.generator_trainstep()
         self.step += 1
         for name, value in [("g_loss", g_loss)] + [("d_loss", v) for v in d_losses]:
             if not math.isfinite(value):
@@ -194,7 +224,7 @@ class Trainer:
         if self.critic is None:
             return {}
         data_rng, noise = probe_sources(self.cfg, self.step, self.device)
-        real = self.dataset.sample(self.cfg.batch_size, data_rng)
+        real = self.dataset.sample(self.n_batch, data_rng)
         return probe_critic(self.critic, self.generator, self.objective.decode, self.objective.critic_output,
                             real, noise)
 
@@ -211,6 +241,7 @@ class Trainer:
             "data_rng": self.data_rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
             "objective": self.objective.state_dict(),
+            "train_position": None if self.train_set is None else self.train_set.position,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -223,6 +254,11 @@ class Trainer:
                 self.c_opt.load_state_dict(state["c_opt"])
             self.noise.load_state_dict(state["noise"])
             self.objective.load_state_dict(state.get("objective", {}))
+            if self.train_set is not None:
+                position = int(state["train_position"])
+                if position < 0:
+                    raise ValueError(f"train_position {position} < 0")
+                self.train_set.position = position
             self.data_rng.bit_generator.state = state["data_rng"]
             torch.set_rng_state(state["torch_rng"])
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:

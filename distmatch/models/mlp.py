@@ -10,12 +10,25 @@ from torch import nn
 OUTPUT_ACTIVATIONS = {"none": nn.Identity, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
-def mlp(in_dim: int, out_dim: int, width: int, depth: int, activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
-    """``depth`` hidden layers of ``width`` units with ``activation`` between them."""
+NORMS = ("none", "batch")
+# PacGAN's generator (Blocks' BatchNormalization): epsilon 1e-4, population statistics updated as
+# 0.95 * old + 0.05 * batch
+BATCHNORM = dict(eps=1e-4, momentum=0.05)
+
+
+def mlp(in_dim: int, out_dim: int, width: int, depth: int, activation: type[nn.Module] = nn.ReLU,
+        norm: str = "none") -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` units with ``activation`` between them; ``norm="batch"``
+    puts batch norm before each activation (hidden layers then have no bias: the norm's shift is one)."""
+    if norm not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
     layers: list[nn.Module] = []
     dim = in_dim
     for _ in range(depth):
-        layers += [nn.Linear(dim, width), activation()]
+        if norm == "batch":
+            layers += [nn.Linear(dim, width, bias=False), nn.BatchNorm1d(width, **BATCHNORM), activation()]
+        else:
+            layers += [nn.Linear(dim, width), activation()]
         dim = width
     layers.append(nn.Linear(dim, out_dim))
     return nn.Sequential(*layers)
@@ -25,10 +38,10 @@ class MLPGenerator(nn.Module):
     """z (B, noise_dim) -> x (B, *out_shape) through an MLP with an optional output activation."""
 
     def __init__(self, noise_dim: int, out_shape: tuple[int, ...], width: int = 128, depth: int = 3,
-                 output: str = "none"):
+                 output: str = "none", norm: str = "none"):
         super().__init__()
         self.out_shape = tuple(out_shape)
-        self.net = mlp(noise_dim, math.prod(out_shape), width, depth)
+        self.net = mlp(noise_dim, math.prod(out_shape), width, depth, norm=norm)
         self.out = OUTPUT_ACTIVATIONS[output]()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

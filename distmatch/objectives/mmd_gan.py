@@ -91,14 +91,15 @@ def witness_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, f
     ``f_real``, ``f_fake``: the embeddings (N, k), (M, k) the loss already computed; ``sigmas``:
     its bandwidths, constants here as there. ``eps`` keeps the norm's gradient finite at 0.
     """
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
-    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
-    f_hat = embed(critic, x_hat)  # (N, k)
+    from .wgan_gp import interpolates, unit_gradient_penalty
+
+    pack = getattr(critic, "pack", 1)
+    x_hat = interpolates(real, fake, pack)  # (N, *shape)
+    f_hat = embed(critic, x_hat)  # (N / pack, k)
     witness = (gaussian_kernel_sum(f_hat, f_real, sigmas).mean(1)
-               - gaussian_kernel_sum(f_hat, f_fake, sigmas).mean(1))  # (N,)
+               - gaussian_kernel_sum(f_hat, f_fake, sigmas).mean(1))  # (N / pack,)
     (grad,) = torch.autograd.grad(witness.sum(), x_hat, create_graph=True)  # (N, *shape)
-    norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + eps)  # (N,)
-    return ((norm - 1.0) ** 2).mean()
+    return unit_gradient_penalty(grad, pack, eps)
 
 
 class MMDGAN(Objective):

@@ -8,17 +8,30 @@ from .base import ObjectiveOption, TrainingDefaults
 from .wgan_clip import WassersteinObjective
 
 
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
-    """mean (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat = a x + (1 - a) G(z).
+def interpolates(real: torch.Tensor, fake: torch.Tensor, pack: int = 1) -> torch.Tensor:
+    """x_hat = a x + (1 - a) G(z), a ~ U[0, 1] per critic input, requiring grad.
 
     ``a`` has shape (N, 1, ..., 1), so the same code serves points (N, D) and images (N, C, H, W);
-    ``eps`` under the square root keeps the norm's gradient finite at 0 (the StudioGAN NaN bug).
+    a packed critic (``pack`` = m) judges m consecutive samples as one input, which share one ``a``.
     """
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
-    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (N, *shape)
-    norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + eps)  # (N,)
+    alpha = torch.rand((real.shape[0] // pack,) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    alpha = alpha.repeat_interleave(pack, dim=0) if pack > 1 else alpha
+    return (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (N, *shape)
+
+
+def unit_gradient_penalty(grad: torch.Tensor, pack: int = 1, eps: float = 1e-12) -> torch.Tensor:
+    """mean (||g|| - 1)^2 over critic inputs (a pack's m gradients form one vector); ``eps`` under
+    the square root keeps the norm's gradient finite at 0 (the StudioGAN NaN bug)."""
+    norm = torch.sqrt(grad.reshape(grad.shape[0] // pack, -1).pow(2).sum(1) + eps)  # (N / pack,)
     return ((norm - 1.0) ** 2).mean()
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """mean (||grad f(x_hat)|| - 1)^2 at random interpolates x_hat (:func:`interpolates`)."""
+    pack = getattr(critic, "pack", 1)
+    x_hat = interpolates(real, fake, pack)  # (N, *shape)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)  # (N, *shape)
+    return unit_gradient_penalty(grad, pack, eps)
 
 
 class WGANGP(WassersteinObjective):

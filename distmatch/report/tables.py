@@ -20,14 +20,21 @@ from ..metrics.registry import metric
 DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2")
 
 # Published numbers (docs/protocols.md): (dataset, method, source and protocol, {metric: value}).
+_PACGAN = "PacGAN Tab.1, 10 trials, 2,500 samples"
 PUBLISHED: list[tuple[str, str, str, dict[str, float]]] = [
-    ("ring", "GAN", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 6.3, "hq": 98.2, "rkl": 0.45}),
-    ("ring", "PacGAN4", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 7.8, "hq": 95.9, "rkl": 0.07}),
+    ("ring", "GAN", _PACGAN, {"modes": 6.3, "hq": 98.2, "rkl": 0.45}),
+    ("ring", "ALI", _PACGAN, {"modes": 6.6, "hq": 97.6, "rkl": 0.36}),
+    ("ring", "PacGAN2", _PACGAN, {"modes": 7.9, "hq": 95.6, "rkl": 0.07}),
+    ("ring", "PacGAN3", _PACGAN, {"modes": 7.8, "hq": 97.7, "rkl": 0.10}),
+    ("ring", "PacGAN4", _PACGAN, {"modes": 7.8, "hq": 95.9, "rkl": 0.07}),
     ("ring", "GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 1, "hq": 99.3}),
     ("ring", "Unrolled GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 7.6, "hq": 35.6}),
     ("ring", "VEEGAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 8, "hq": 52.9}),
-    ("grid", "GAN", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 17.3, "hq": 94.8, "rkl": 0.70}),
-    ("grid", "PacGAN4", "PacGAN Tab.1, 10 trials, 2,500 samples", {"modes": 24.8, "hq": 93.6, "rkl": 0.04}),
+    ("grid", "GAN", _PACGAN, {"modes": 17.3, "hq": 94.8, "rkl": 0.70}),
+    ("grid", "ALI", _PACGAN, {"modes": 24.1, "hq": 95.7, "rkl": 0.14}),
+    ("grid", "PacGAN2", _PACGAN, {"modes": 23.8, "hq": 91.3, "rkl": 0.13}),
+    ("grid", "PacGAN3", _PACGAN, {"modes": 24.6, "hq": 94.2, "rkl": 0.06}),
+    ("grid", "PacGAN4", _PACGAN, {"modes": 24.8, "hq": 93.6, "rkl": 0.04}),
     ("grid", "GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 3.3, "hq": 0.5}),
     ("grid", "Unrolled GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 23.6, "hq": 16}),
     ("grid", "VEEGAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 24.6, "hq": 40}),
@@ -93,9 +100,16 @@ def load_run(run_dir: Path) -> dict:
     if not isinstance(metrics, dict):
         raise TableError(f"{rundir.summary}: 'metrics' is not a JSON object")
     identity = cfg.dataset_id or _legacy_identity(cfg.dataset)
-    return {"dir": Path(run_dir), "objective": cfg.objective, "dataset": dataset_label(identity),
+    return {"dir": Path(run_dir), "objective": run_label(cfg), "dataset": dataset_label(identity),
             "dataset_id": identity, "seed": cfg.seed, "eval_samples": cfg.eval_samples,
             "status": summary.get("status", "unfinished"), "metrics": metrics}
+
+
+def run_label(cfg) -> str:
+    """A table row's name: the objective, tagged with the preset and packing that set it apart
+    (``nonsaturating [pacgan, pack 2]``), so runs under different protocols never share a row."""
+    tags = ([cfg.preset] if cfg.preset else []) + ([f"pack {cfg.pack}"] if cfg.pack > 1 else [])
+    return f"{cfg.objective} [{', '.join(tags)}]" if tags else cfg.objective
 
 
 def _legacy_identity(dataset: str) -> str:
@@ -168,7 +182,7 @@ def _groups(runs: list[dict]) -> list[tuple[str, str]]:
             raise TableError(f"two different data sets share the name {r['dataset']!r} "
                              f"({labels[r['dataset']]} and {r['dataset_id']}); tabulate them separately")
     pairs = {(r["dataset"], r["objective"]) for r in runs}
-    return sorted(pairs, key=lambda p: (ds_order.get(p[0], 99), p[0], obj_order.get(p[1], 99), p[1]))
+    return sorted(pairs, key=lambda p: (ds_order.get(p[0], 99), p[0], obj_order.get(p[1].split(" [")[0], 99), p[1]))
 
 
 def _our_row(dataset: str, objective: str, runs: list[dict], metrics: list[str]) -> Row:

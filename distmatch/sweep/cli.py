@@ -10,7 +10,7 @@ import click
 from ..report.tables import DEFAULT_METRICS, TableError, build_table, render
 from .manifest import MANIFEST, read_manifest
 from .runner import run_sweep
-from .spec import SpecError, build_spec, load_spec_file, parse_sets
+from .spec import SpecError, build_spec, expand_preset, load_spec_file, parse_sets
 
 
 
@@ -29,7 +29,7 @@ def _spec_from_options(spec_file: str | None, objectives: str | None, datasets: 
     extra = parse_sets(sets)
     if steps is not None:
         extra["steps"] = steps
-    spec.run_options.update(extra)
+    spec.run_options = expand_preset({**spec.run_options, **extra})
     return spec
 
 

@@ -133,11 +133,22 @@ def build_spec(objectives: Any, datasets: Any, seeds: Any, run_options: dict | N
                check_data: bool = True) -> SweepSpec:
     """Validate and normalise a spec; raises :class:`SpecError` with a one-line message."""
     opts = {str(k).replace("-", "_"): v for k, v in (run_options or {}).items()}
-    opts = {k: coerce_option(k, v) for k, v in opts.items()}
+    opts = expand_preset({k: coerce_option(k, v) for k, v in opts.items()})
     objs = check_objectives(parse_list(objectives, "objectives"))
     dsets = parse_list(datasets, "datasets")
     labels = check_datasets(dsets, opts.get("data_dir")) if check_data else {}
     return SweepSpec(objs, dsets, parse_seeds(seeds), opts, labels)
+
+
+def expand_preset(options: dict[str, Any]) -> dict[str, Any]:
+    """Run options over the preset they name, if any; the preset's grid axes (e.g. its objective)
+    are left to the spec."""
+    from ..presets import apply
+
+    try:
+        return apply(options, exclude=RESERVED_OPTIONS)
+    except settings.SettingError as exc:
+        raise SpecError(f"run option {exc}") from None
 
 
 def load_spec_file(path: str | Path) -> SweepSpec:
