@@ -139,6 +139,8 @@ def cli(debug: bool) -> None:
               help="Where to train; auto picks CUDA when present.")
 @click.option("--threads", type=click_range("threads"),
               help="Torch CPU threads [toy and images up to 16x16: 1 (fastest); larger images: 0 = all].")
+@click.option("--tensorboard", is_flag=True,
+              help="Also log every evaluation to <run>/tensorboard (pip install 'distmatch[tensorboard]').")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory [runs/<objective>-<dataset>-s<seed>].")
 @click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint.")
 @click.option("--overwrite", is_flag=True,
@@ -192,12 +194,12 @@ def format_summary(summary: dict, out_dir: Path) -> str:
         lines.append(f"reverse KL   {_fmt(m['rkl'])}")
     from .metrics.registry import metric
 
-    for key in ("fd", "kid", "precision", "recall", "coverage", "kl", "mmd", "sinkhorn", "w1", "w2"):
+    for key in ("fd", "kid", "precision", "recall", "coverage", "kl", "modes_1k", "kl_1k", "mmd", "sinkhorn", "w1", "w2"):
         if key in m:
             lines.append(f"{metric(key).short:<12} {_fmt(m[key])}")
     skipped = summary.get("not_computed") or {}
-    if skipped:
-        lines.append(f"not computed {', '.join(skipped)} ({next(iter(skipped.values()))})")
+    for reason in dict.fromkeys(skipped.values()):
+        lines.append(f"not computed {', '.join(k for k, v in skipped.items() if v == reason)} ({reason})")
     bw = summary["objective_settings"].get("bandwidths")
     if bw:
         lines.append(f"bandwidths   {', '.join(f'{b:.3g}' for b in bw)} ({summary['config']['bandwidth_source']})")
@@ -254,10 +256,15 @@ def eval_cmd(run_dir: str) -> None:
 
     metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
                        full=True)
+    from .metrics import not_computed
+
     summary["metrics"] = metrics
     summary.pop("not_computed", None)
+    skipped = not_computed(dataset, distances=True)
+    summary.update({"not_computed": skipped} if skipped else {})
     io.save_json(summary, rundir.summary)
-    click.echo(io.dumps({k: v for k, v in metrics.items() if not k.startswith("time_")}))
+    shown = {k: v for k, v in metrics.items() if not k.startswith("time_")}
+    click.echo(io.dumps({**shown, **({"not_computed": skipped} if skipped else {})}))
 
 
 @cli.command(name="plot")
@@ -307,10 +314,12 @@ def _register_commands() -> None:
     """Commands that live in their own modules."""
     from .data.cli import data
     from .diagnostics.cli import diagnose
+    from .report.animate_cli import animate
+    from .report.cli import report
     from .sample_cli import sample
     from .sweep.cli import sweep, table
 
-    for command in (sweep, table, diagnose, data, sample):
+    for command in (sweep, table, diagnose, data, sample, report, animate):
         cli.add_command(command)
 
 

@@ -14,7 +14,7 @@ from .data import Dataset
 from .objectives import OBJECTIVES, objective_class, option_declarations
 
 # Settings that may change between an interrupted run and its resumption.
-RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads", "final_metrics")
+RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads", "final_metrics", "tensorboard")
 LR_SCHEDULES = ("constant", "cosine")
 
 # Per-dataset-kind defaults (toy / points / image) for fields left as None. Point data (toys and
@@ -90,6 +90,7 @@ class RunConfig:
     update: str = "alternating"  # "simultaneous": critic and generator step together on one batch
     train_samples: int | None = None  # a fixed training set of N points, in epochs; None: fresh draws
     preset: str | None = None  # the preset applied before the command line (distmatch.presets)
+    tensorboard: bool = False  # also log each evaluation's scalars to <run>/tensorboard (extra: tensorboard)
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:

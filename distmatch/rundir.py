@@ -24,6 +24,8 @@ from .config import RunConfig
 
 CONFIG, METRICS, CHECKPOINT = "config.json", "metrics.jsonl", "checkpoint.pt"
 SAMPLES, SUMMARY, FIGURES, LOCK = "samples.npy", "summary.json", "figures", ".distmatch.lock"
+TENSORBOARD = "tensorboard"
+SNAPSHOTS = "snapshots"  # step_<k>.npz per evaluation, for the training animation (distmatch.snapshots)
 OWNED_FILES = (CONFIG, METRICS, CHECKPOINT, SAMPLES, SUMMARY)
 FIGURE_SUFFIXES = (".png", ".pdf", ".gif")
 CHECKPOINT_KEYS = {"step": int, "config": dict, "generator": dict, "g_opt": dict, "noise": dict,
@@ -41,7 +43,7 @@ class RunComplete(Exception):
 
 class RunDir:
     """Paths and rules of one run directory: ``config.json``, ``metrics.jsonl``, ``checkpoint.pt``,
-    ``samples.npy``, ``summary.json`` and ``figures/``."""
+    ``samples.npy``, ``summary.json``, ``figures/`` and ``snapshots/``."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -52,6 +54,8 @@ class RunDir:
     samples = property(lambda self: self.path / SAMPLES)
     summary = property(lambda self: self.path / SUMMARY)
     figures = property(lambda self: self.path / FIGURES)
+    tensorboard = property(lambda self: self.path / TENSORBOARD)
+    snapshots = property(lambda self: self.path / SNAPSHOTS)
     lock_path = property(lambda self: self.path / LOCK)
 
     def __repr__(self) -> str:
@@ -213,6 +217,11 @@ def _owned(entry: Path) -> bool:
         return False
     if entry.name == FIGURES and entry.is_dir():
         return all(f.is_file() and not f.is_symlink() and f.suffix in FIGURE_SUFFIXES for f in entry.iterdir())
+    if entry.name == TENSORBOARD and entry.is_dir():  # event files of --tensorboard
+        return all(f.is_file() and not f.is_symlink() and f.name.startswith("events.out.tfevents.")
+                   for f in entry.iterdir())
+    if entry.name == SNAPSHOTS and entry.is_dir():  # step_<k>.npz and temp files of their atomic writes
+        return all(f.is_file() and not f.is_symlink() and f.suffix == ".npz" for f in entry.iterdir())
     is_temp = any(entry.name.startswith(f".{n}.") and entry.name.endswith(f".tmp{Path(n).suffix}")
                   for n in OWNED_FILES)
     return entry.is_file() and (entry.name in OWNED_FILES or is_temp)

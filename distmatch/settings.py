@@ -45,6 +45,8 @@ class Setting:
             return f"a list of numbers in [{self.low:g}, {self.high:g}]"
         if self.kind is tuple:
             return f"{self.length} numbers in [{self.low:g}, {self.high:g})"
+        if self.kind is bool:
+            return "true or false"
         return "text"
 
 
@@ -95,6 +97,7 @@ SETTINGS: dict[str, Setting] = {
     "update": _choices("alternating", "simultaneous"),
     "train_samples": Setting(int, 1, 10**7, optional=True),
     "preset": Setting(str, optional=True),
+    "tensorboard": Setting(bool),
 }
 
 
@@ -105,6 +108,10 @@ def check(name: str, value: Any) -> Any:
         if spec.optional:
             return None
         raise SettingError(f"{name}: may not be empty; expected {spec.describe()}")
+    if spec.kind is bool:
+        if not isinstance(value, bool):
+            raise SettingError(f"{name}: expected {spec.describe()}, got {value!r}")
+        return value
     if spec.kind is int:
         return _check_number(name, spec, _as_int(name, spec, value))
     if spec.kind is float:
@@ -118,6 +125,9 @@ def check(name: str, value: Any) -> Any:
     return value
 
 
+BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
 def coerce(name: str, value: Any) -> Any:
     """Like :func:`check`, but also reads text (``--set`` values, strings in spec files)."""
     if name not in SETTINGS:
@@ -125,7 +135,9 @@ def coerce(name: str, value: Any) -> Any:
     spec = SETTINGS[name]
     if isinstance(value, str) and spec.kind is not str:
         text = value.strip()
-        if text.lower() in ("none", "null", ""):
+        if spec.kind is bool:
+            value = BOOL_WORDS.get(text.lower(), value)  # anything else is refused by check()
+        elif text.lower() in ("none", "null", ""):
             value = None
         elif spec.kind in (list, tuple):
             value = [_parse_float(name, spec, v) for v in text.strip("[]()").split(",") if v.strip()]

@@ -17,13 +17,14 @@ from .config import RunConfig, lr_factor, metric_bandwidths
 from .data import Dataset
 from .data.fixed import FixedTrainingSet
 from .critic_log import grad_norm, probe_critic, probe_sources
-from .metrics import DISTANCE_METRICS, evaluate
+from .metrics import evaluate, not_computed
 from .devices import resolve_device  # noqa: F401  (re-exported: the API and tests use it here)
 from .provenance import provenance
 from .models import critic_for, generator_for
 from .noise import NoiseSampler
 from .objectives import build_objective
 from .rundir import RunDir
+from .tensorboard_log import TensorBoardLog
 
 
 class TrainingDiverged(RuntimeError):
@@ -98,6 +99,7 @@ class Trainer:
         self.last_checkpoint_step: int | None = None
         self.last_samples: np.ndarray | None = None  # the final samples, once fit() has drawn them
         self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": [], "g_grad_norm": []}
+        self._board: TensorBoardLog | None = None
 
     # ----------------------------------------------------------------- one step
     def real_batch(self) -> torch.Tensor:
@@ -208,6 +210,11 @@ class Trainer:
             grid = self.sample(100, self.cfg.seed * 1_000_003 - 1)
             plot_image_grid(grid, self.rundir.figures / f"grid_step{self.step}.png")
 
+    def save_snapshot(self) -> None:
+        """``snapshots/step_<k>.npz`` for the training animation (:mod:`distmatch.snapshots`)."""
+        from .snapshots import save_snapshot
+        save_snapshot(self)
+
     def eval_record(self, full: bool = False) -> dict:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
         seed = self.cfg.seed * 1_000_003 + self.step
@@ -287,12 +294,13 @@ class Trainer:
             raise ValueError("Trainer.fit writes a run directory: give out_dir")
         self.out.mkdir(parents=True, exist_ok=True)
         io.save_json(dataclasses.asdict(self.cfg), self.rundir.config)
-        log = self.rundir.metrics
+        self._board = TensorBoardLog(self.rundir.tensorboard) if self.cfg.tensorboard else None
         t0 = time.perf_counter()
         if self.step == 0 and self.last_checkpoint_step is None:  # a fresh start, not a step-0 checkpoint
             prepared = self.objective.prepare(self.real_batch)  # e.g. gmmn-ae's stage 1
-            io.append_jsonl(self.eval_record(), log)
+            self.log(self.eval_record())
             self.save_grid()
+            self.save_snapshot()
             if prepared:  # a kill from here on resumes without redoing it
                 self.save_checkpoint()
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=self.quiet, desc=f"{self.cfg.objective}",
@@ -302,13 +310,22 @@ class Trainer:
             bar.update(1)
             if self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps:
                 record = self.eval_record()
-                io.append_jsonl(record, log)
+                self.log(record)
                 bar.set_postfix(_postfix(record))
                 self.save_grid()
+                self.save_snapshot()
             if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
                 self.save_checkpoint()
         bar.close()
+        if self._board is not None:
+            self._board.close()
         return self.finish(time.perf_counter() - t0)
+
+    def log(self, record: dict) -> None:
+        """Append an evaluation record to ``metrics.jsonl`` (and to TensorBoard with ``--tensorboard``)."""
+        io.append_jsonl(record, self.rundir.metrics)
+        if self._board is not None:
+            self._board.write(record)
 
     def finish(self, train_seconds: float) -> dict:
         """Final samples, the final metrics and summary.json (figures: :func:`distmatch.training.train_into`)."""
@@ -321,8 +338,7 @@ class Trainer:
                            np.random.default_rng(self.cfg.seed + 7), full=True, distances=distances)
         summary = {
             "status": "completed", "step": self.step, "metrics": metrics,
-            "not_computed": {} if distances or self.dataset.kind == "image" else
-            {k: "costly: add --final-metrics all, or run `distmatch eval` later" for k in DISTANCE_METRICS},
+            "not_computed": not_computed(self.dataset, distances),
             "train_seconds": round(train_seconds, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
             "objective_settings": self.objective.settings(), "config": dataclasses.asdict(self.cfg),
             "provenance": provenance(self.device),

@@ -35,6 +35,9 @@ def train_into(rundir: RunDir, cfg: "RunConfig", dataset: "Dataset", mode: str =
     """
     from .trainer import Trainer
 
+    if cfg.tensorboard:  # before anything is written
+        from .tensorboard_log import require_tensorboard
+        require_tensorboard()
     with rundir.session(cfg, mode, on_stale=notify):
         trainer = Trainer(cfg, dataset, rundir.path, quiet=quiet)
         resumed_from = None
@@ -54,7 +57,9 @@ def train_into(rundir: RunDir, cfg: "RunConfig", dataset: "Dataset", mode: str =
 def draw_figures(rundir: RunDir, trainer, summary: dict) -> None:
     """The run's figures from what the trainer holds (samples, data, settings, final metrics) and
     the log (which also holds the records of sessions before a resume)."""
+    from .report.animation import draw_animation
     from .report.plots import draw_curves, draw_samples
 
     draw_samples(trainer.last_samples, trainer.dataset, trainer.cfg, summary["metrics"], rundir.figures / "samples.png")
     draw_curves(rundir.read_metrics(), trainer.cfg, rundir.figures / "curves.png")
+    draw_animation(rundir.path)  # figures/training.gif; skipped (returns None) when the run has no snapshots

@@ -19,7 +19,8 @@ print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.st
 
 @pytest.mark.parametrize("args", [["--help"], ["list"], ["run", "--help"], ["sweep", "--help"], ["table", "--help"],
                                   ["diagnose", "--help"], ["diagnose", "vanishing-gradient", "--help"],
-                                  ["sample", "--help"], ["data", "fetch", "--help"], ["run", "--objective", "nope"],
+                                  ["sample", "--help"], ["report", "--help"], ["animate", "--help"],
+                                  ["data", "fetch", "--help"], ["run", "--objective", "nope"],
                                   ["run", "--steps", "0"], ["nonsense"]])
 def test_light_commands_do_not_import_heavy_libraries(args):
     res = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True, text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ def _read_npy(path: Path) -> np.ndarray:
     """A plain .npy array, checked from its header (memory-mapped) before it is read; never unpickled."""
     try:
         arr = np.load(path, allow_pickle=False, mmap_mode="r")
-    except (ValueError, EOFError, OSError) as exc:
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:  # bytes 'PK\x03\x04' make numpy try a zip
         if isinstance(exc, (FileNotFoundError, PermissionError)):
             raise
         raise DataError(f"{path}: not a readable .npy array ({' '.join(str(exc).split())[:160]})") from None

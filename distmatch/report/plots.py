@@ -95,7 +95,7 @@ def draw_curves(records: list[dict], cfg, path: Path) -> Path | None:
     from ..metrics.registry import metric
 
     keys = ("g_loss", "d_loss", "d_real", "d_fake", "critic_acc", "critic_real", "critic_fake", "g_grad_norm",
-            "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl")
+            "modes", "hq", "rkl", "mmd", "fd", "precision", "recall", "coverage", "kl", "modes_1k", "kl_1k")
     panels = [k for k in keys if any(r.get(k) is not None for r in records)]
     style()
     ncols = min(len(panels), 5)

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..metrics.registry import metric
 
-DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2")
+DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2", "fd", "kid", "precision", "recall", "coverage",
+                   "modes_1k", "kl_1k")
 
 # Published numbers (docs/protocols.md): (dataset, method, source and protocol, {metric: value}).
 _PACGAN = "PacGAN Tab.1, 10 trials, 2,500 samples"
