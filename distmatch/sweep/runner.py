@@ -94,13 +94,22 @@ def partition(runs: list[RunSpec], out: Path, retry_failed: bool) -> tuple[dict,
     done, todo = {}, []
     for run in runs:
         run_dir = run.directory(out)
-        if completed_summary(run_dir) is not None:
+        if _finished(completed_summary(run_dir), run.options.get("steps")):
             done[run.key] = {"status": "completed", "error": None, "skipped": True}
         elif not retry_failed and (err := diverged_error(run_dir)) is not None:
             done[run.key] = {"status": "failed", "error": f"TrainingDiverged: {err}", "skipped": True}
         else:
             todo.append(run)
     return done, longest_first(todo)
+
+
+def _finished(summary: dict | None, steps: int | None) -> bool:
+    """A completed run that reached the spec's steps; one that completed fewer (the spec asks for
+    more) is continued from its checkpoint, so a sweep grows by re-running it with a larger --steps."""
+    if summary is None:
+        return False
+    done = summary.get("step")
+    return steps is None or not isinstance(done, int) or done >= steps
 
 
 def longest_first(runs: list[RunSpec]) -> list[RunSpec]:

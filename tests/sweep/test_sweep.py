@@ -105,3 +105,22 @@ def test_kill_mid_sweep_then_resume_loses_no_completed_run(tmp_path):
     if interrupted:
         assert runs[1]["resumed_from"] is not None and runs[1]["resumed_from"] > 0
     assert json.loads((second / "summary.json").read_text())["step"] == 600
+
+
+def test_a_larger_steps_continues_completed_runs_from_their_checkpoints(tmp_path, tiny_sets):
+    grid = ["--objectives", "nonsaturating", "--datasets", "ring", "--seeds", "0"]
+    out = tmp_path / "grow"
+    first = CliRunner().invoke(sweep, grid + tiny_sets + ["--steps", "4", "--out", str(out), "--quiet"])
+    assert first.exit_code == 0, first.output
+    grown = CliRunner().invoke(sweep, grid + tiny_sets + ["--steps", "8", "--out", str(out), "--quiet"])
+    assert grown.exit_code == 0, grown.output
+    run_dir = out / "nonsaturating" / "ring" / "s0"
+    steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert json.loads((run_dir / "summary.json").read_text())["step"] == 8 and steps[-1] == 8
+    assert steps.count(4) == 1  # continued from the step-4 checkpoint, not retrained
+    once = tmp_path / "once"
+    direct = CliRunner().invoke(sweep, grid + tiny_sets + ["--steps", "8", "--out", str(once), "--quiet"])
+    assert direct.exit_code == 0, direct.output
+    import numpy as np
+    same = np.load(once / "nonsaturating" / "ring" / "s0" / "samples.npy")
+    np.testing.assert_array_equal(np.load(run_dir / "samples.npy"), same)  # constant lr: as if trained at once
