@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import click
@@ -13,18 +15,19 @@ from .data import DataError, dataset_descriptions, get_dataset
 from .errors import describe_error
 from .objectives import OBJECTIVES, describe
 from .presets import names as preset_names
-from .settings import SETTINGS, click_range
+from .settings import SETTINGS, Setting, click_range
 
 
-def float_list(ctx, param, value: str | None) -> list[float] | None:
-    """Parse '0.1,0.2,0.4' into positive floats."""
+def float_list(ctx, param, value: str | None, spec: Setting | None = None) -> list[float] | None:
+    """Parse '0.1,0.2,0.4' into positive floats in the range of ``spec`` (default: bandwidths)."""
     if value is None:
         return None
     try:
         vals = [float(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
-    low, high = SETTINGS["bandwidths"].low, SETTINGS["bandwidths"].high
+    spec = SETTINGS["bandwidths"] if spec is None else spec
+    low, high = spec.low, spec.high
     if not vals or any(not np.isfinite(v) or v <= 0 for v in vals):
         raise click.BadParameter(f"expected positive finite numbers, got {value!r}")
     if any(not low <= v <= high for v in vals):
@@ -40,21 +43,58 @@ def load_dataset(name: str, data_dir: str | None, seed: int = 0):
         raise click.ClickException(str(exc)) from None
 
 
-def objective_options():
-    """The ``run`` options that objectives declare (``Objective.options``): one click option per
-    setting, its type and range from :data:`~distmatch.settings.SETTINGS`, its default and help
-    from the objectives that read it."""
+REGISTRIES = {"objectives": lambda: list(OBJECTIVES), "presets": preset_names}  # Setting.registry -> names
+
+
+def setting_options(settings: Mapping[str, Setting] | None = None):
+    """The ``run`` options of every user-facing setting of ``settings`` (default
+    :data:`~distmatch.settings.SETTINGS`), in declaration order: name, type, range or choices,
+    default and help from its :class:`~distmatch.settings.Setting`; for the options objectives
+    declare (``Objective.options``) the default and help come from the objectives that read it."""
     from .objectives import option_declarations
 
+    settings = SETTINGS if settings is None else settings
+    declared = option_declarations()
+
     def decorate(command):
-        for key, (default, helps) in reversed(option_declarations().items()):
-            text = "; ".join(f"{name}: {help_}" for name, help_ in helps)
-            kind = {"type": click_range(key)} if SETTINGS[key].kind is not list else {"callback": float_list}
-            shown = f" [default: {default:g}]" if isinstance(default, float) else ""
-            command = click.option(f"--{key.replace('_', '-')}", help=text + shown, **kind)(command)
+        for name, spec in reversed(list(settings.items())):
+            if spec.where == "run":
+                command = _setting_option(name, spec)(command)
+            elif spec.where == "objective" and name in declared:
+                default, helps = declared[name]
+                text = "; ".join(f"{objective}: {help_}" for objective, help_ in helps)
+                shown = f" [default: {default:g}]" if isinstance(default, float) else ""
+                command = _setting_option(name, spec, text + shown)(command)
         return command
 
     return decorate
+
+
+def _setting_option(name: str, spec: Setting, help_: str | None = None):
+    """The click option of setting ``name``: ``--name-with-dashes`` (a bool setting: a
+    flag, ``--x/--no-x`` when it defaults to true), its type with the range or choices, its
+    default (shown in help unless None) and its help."""
+    flag = f"--{name.replace('_', '-')}"
+    kwargs: dict = {"help": spec.help if help_ is None else help_}
+    if spec.kind is bool:
+        if spec.default:
+            return click.option(f"{flag}/--no-{flag[2:]}", default=True, show_default=True, **kwargs)
+        return click.option(flag, is_flag=True, **kwargs)
+    if spec.kind is list:
+        kwargs["callback"] = partial(float_list, spec=spec)
+    elif spec.kind in (int, float):
+        kwargs["type"] = click_range(name, spec)
+    elif spec.registry:
+        kwargs["type"] = click.Choice(REGISTRIES[spec.registry]())
+    elif spec.choices:
+        kwargs["type"] = click.Choice(spec.choices)
+    elif spec.is_dir:
+        kwargs["type"] = click.Path(file_okay=False)
+    elif spec.kind is not str:
+        raise TypeError(f"{name}: a {spec.kind.__name__} setting has no `run` option (declare it where='file')")
+    if spec.default is not None:
+        kwargs.update(default=spec.default, show_default=True)
+    return click.option(flag, **kwargs)
 
 
 class ErrorBoundary(click.Group):
@@ -85,62 +125,7 @@ def cli(debug: bool) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="YAML/TOML file of settings (the keys of a sweep spec, or any option's name with _); "
                    "options given on the command line override it.")
-@click.option("--objective", type=click.Choice(list(OBJECTIVES)), default="mmd", show_default=True,
-              help="Training objective (see `distmatch list`).")
-@click.option("--dataset", default="8gaussians", show_default=True,
-              help="Toy name, image name, or a .npy/.csv file of points (rows = points).")
-@click.option("--seed", type=click_range("seed"), default=0, show_default=True, help="Seed for all randomness.")
-@click.option("--steps", type=click_range("steps"), help="Total generator steps (default per objective; resume counts from 0).")
-@click.option("--batch-size", type=click_range("batch_size"), help="Batch size for real and generated batches.")
-@click.option("--noise", type=click.Choice(SETTINGS["noise"].choices), default="gaussian", show_default=True,
-              help="Noise distribution: uniform on [-1, 1] or standard normal.")
-@click.option("--noise-dim", type=click_range("noise_dim"), help="Noise dimension [points: the data dimension, images: 32].")
-@click.option("--model", type=click.Choice(["mlp", "dcgan"]), help="Model family [points: mlp, images: dcgan].")
-@click.option("--width", type=click_range("width"),
-              help="Hidden units (MLP) or base channels (DCGAN) [toy: 128; images: 32 for 8x8, 64 for 28x28, mlp 256].")
-@click.option("--depth", type=click_range("depth"), help="Hidden layers of the MLPs [3].")
-@click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), help="Optimiser [from the objective's paper].")
-@click.option("--lr", type=click_range("lr"), help="Generator learning rate [from the objective's paper].")
-@click.option("--critic-lr", type=click_range("critic_lr"), help="Critic learning rate [= --lr].")
-@click.option("--critic-steps", type=click_range("critic_steps"), help="Critic updates per generator update [paper value].")
-@click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]),
-              help="Learning-rate schedule [mmd: cosine decay to 0; others: constant].")
-@objective_options()
-@click.option("--preset", type=click.Choice(preset_names()),
-              help="Settings of a published protocol, applied before the other options "
-                   "(pacgan: PacGAN's toy protocol, docs/protocols.md).")
-@click.option("--pack", type=click_range("pack"), default=1, show_default=True,
-              help="Samples the critic judges at once (PacGAN packing; --batch-size counts packs).")
-@click.option("--critic", type=click.Choice(SETTINGS["critic"].choices), default="default", show_default=True,
-              help="Critic architecture: default (the --model family's) or maxout (PacGAN's maxout MLP).")
-@click.option("--maxout-pieces", type=click_range("maxout_pieces"), default=5, show_default=True,
-              help="Pieces per maxout unit (--critic maxout).")
-@click.option("--critic-width", type=click_range("critic_width"), help="Critic hidden units / base channels [= --width].")
-@click.option("--critic-depth", type=click_range("critic_depth"), help="Critic hidden layers [= --depth].")
-@click.option("--generator-norm", type=click.Choice(SETTINGS["generator_norm"].choices), default="none",
-              show_default=True, help="Batch norm in the MLP generator's hidden layers (PacGAN: batch).")
-@click.option("--init-std", type=click_range("init_std"),
-              help="Initialise weights ~ N(0, std²), biases 0 [torch's default; DCGAN: 0.02].")
-@click.option("--update", type=click.Choice(SETTINGS["update"].choices), default="alternating", show_default=True,
-              help="alternating: critic steps, then a generator step on new batches; simultaneous: both on one "
-                   "batch (PacGAN, ALI).")
-@click.option("--train-samples", type=click_range("train_samples"),
-              help="Train on a fixed set of N data points drawn once, in epochs [fresh draws every batch].")
-@click.option("--eval-every", type=click_range("eval_every"), help="Evaluate and log every N steps [250].")
-@click.option("--checkpoint-every", type=click_range("checkpoint_every"), help="Checkpoint every N steps [= --eval-every].")
-@click.option("--eval-samples", type=click_range("eval_samples"), default=2500, show_default=True, help="Samples per evaluation.")
-@click.option("--final-metrics", type=click.Choice(SETTINGS["final_metrics"].choices), default="cheap", show_default=True,
-              help="Metrics at the end: cheap = those logged during training; all adds the Sinkhorn divergence "
-                   "and exact W1/W2 (points; seconds each; `distmatch eval` adds them later).")
-@click.option("--data-dir", type=click.Path(file_okay=False),
-              help="Folder holding MNIST/Fashion-MNIST IDX files [$DISTMATCH_DATA/<name>, "
-                   "default ~/.cache/distmatch/data/<name>; see `distmatch data fetch`].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
-              help="Where to train; auto picks CUDA when present.")
-@click.option("--threads", type=click_range("threads"),
-              help="Torch CPU threads [toy and images up to 16x16: 1 (fastest); larger images: 0 = all].")
-@click.option("--tensorboard", is_flag=True,
-              help="Also log every evaluation to <run>/tensorboard (pip install 'distmatch[tensorboard]').")
+@setting_options()
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory [runs/<objective>-<dataset>-s<seed>].")
 @click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint.")
 @click.option("--overwrite", is_flag=True,

@@ -48,49 +48,53 @@ def image_defaults(cfg: "RunConfig", dataset: Dataset) -> None:
 
 @dataclass
 class RunConfig:
-    """Every setting of one training run. ``None`` means "use the default" until :func:`resolve`."""
+    """Every setting of one training run. ``None`` means "use the default" until :func:`resolve`.
 
-    objective: str = "mmd"
-    dataset: str = "8gaussians"
-    seed: int = 0
-    steps: int | None = None
-    batch_size: int | None = None
-    noise: str = "gaussian"
-    noise_dim: int | None = None
-    model: str | None = None
-    width: int | None = None
-    depth: int | None = None
-    optimizer: str | None = None
-    lr: float | None = None
-    critic_lr: float | None = None
-    betas: tuple[float, float] | None = None
-    critic_steps: int | None = None
-    lr_schedule: str | None = None
-    clip: float | None = None  # objective options (clip, gp_weight, bandwidths, blur): defaults declared
-    gp_weight: float | None = None
-    bandwidths: list[float] | None = None
-    bandwidth_source: str = ""
-    mmd_estimator: str = "biased"
-    blur: float | None = None  # by the objectives that read them, filled in by resolve
-    eval_every: int | None = None
-    checkpoint_every: int | None = None
-    eval_samples: int = 2500
-    final_metrics: str = "cheap"  # "all" adds the Sinkhorn divergence and exact W1/W2 (points) at the end
-    data_dir: str | None = None
-    device: str = "auto"
-    threads: int | None = None  # torch CPU threads; 1 is fastest for small MLPs, 0 = torch's default
-    dataset_id: str | None = None  # full identity of the data (see distmatch.data.identity), set by resolve
-    pack: int = 1  # the critic judges this many samples at once (PacGAN); batch_size counts packs
-    critic: str = "default"  # "maxout": PacGAN's maxout MLP critic
-    maxout_pieces: int = 5
-    critic_width: int | None = None  # None: = width
-    critic_depth: int | None = None  # None: = depth
-    generator_norm: str = "none"  # "batch": batch norm in the MLP generator's hidden layers
-    init_std: float | None = None  # weights ~ N(0, init_std²), biases 0; None: torch's (DCGAN: 0.02)
-    update: str = "alternating"  # "simultaneous": critic and generator step together on one batch
-    train_samples: int | None = None  # a fixed training set of N points, in epochs; None: fresh draws
-    preset: str | None = None  # the preset applied before the command line (distmatch.presets)
-    tensorboard: bool = False  # also log each evaluation's scalars to <run>/tensorboard (extra: tensorboard)
+    Each field is declared once in :data:`distmatch.settings.SETTINGS` (range, default, help); the
+    fields stay written out so that a type checker sees them (see the settings module)."""
+
+    # The types; default, range and help: distmatch.settings.SETTINGS.
+    objective: str = settings.default_of("objective")
+    dataset: str = settings.default_of("dataset")
+    seed: int = settings.default_of("seed")
+    steps: int | None = settings.default_of("steps")
+    batch_size: int | None = settings.default_of("batch_size")
+    noise: str = settings.default_of("noise")
+    noise_dim: int | None = settings.default_of("noise_dim")
+    model: str | None = settings.default_of("model")
+    width: int | None = settings.default_of("width")
+    depth: int | None = settings.default_of("depth")
+    optimizer: str | None = settings.default_of("optimizer")
+    lr: float | None = settings.default_of("lr")
+    critic_lr: float | None = settings.default_of("critic_lr")
+    betas: tuple[float, float] | None = settings.default_of("betas")
+    critic_steps: int | None = settings.default_of("critic_steps")
+    lr_schedule: str | None = settings.default_of("lr_schedule")
+    clip: float | None = settings.default_of("clip")
+    gp_weight: float | None = settings.default_of("gp_weight")
+    bandwidths: list[float] | None = settings.default_of("bandwidths")  # noqa: RUF009 - it is None
+    bandwidth_source: str = settings.default_of("bandwidth_source")
+    mmd_estimator: str = settings.default_of("mmd_estimator")
+    blur: float | None = settings.default_of("blur")
+    eval_every: int | None = settings.default_of("eval_every")
+    checkpoint_every: int | None = settings.default_of("checkpoint_every")
+    eval_samples: int = settings.default_of("eval_samples")
+    final_metrics: str = settings.default_of("final_metrics")
+    data_dir: str | None = settings.default_of("data_dir")
+    device: str = settings.default_of("device")
+    threads: int | None = settings.default_of("threads")
+    dataset_id: str | None = settings.default_of("dataset_id")
+    pack: int = settings.default_of("pack")
+    critic: str = settings.default_of("critic")
+    maxout_pieces: int = settings.default_of("maxout_pieces")
+    critic_width: int | None = settings.default_of("critic_width")
+    critic_depth: int | None = settings.default_of("critic_depth")
+    generator_norm: str = settings.default_of("generator_norm")
+    init_std: float | None = settings.default_of("init_std")
+    update: str = settings.default_of("update")
+    train_samples: int | None = settings.default_of("train_samples")
+    preset: str | None = settings.default_of("preset")
+    tensorboard: bool = settings.default_of("tensorboard")
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
