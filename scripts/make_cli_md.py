@@ -48,16 +48,25 @@ EXAMPLES = [
     ("More samples from a trained run", "", "distmatch sample {tmp}/mmd --n 5000 --seed 1 --out {tmp}/more.npy"),
     ("Recompute metrics of a run", "", "distmatch eval {tmp}/mmd"),
     ("Redraw figures", "", "distmatch plot {tmp}/mmd"),
+    ("Remake the training animation", "Every run writes `figures/training.gif` from the snapshots taken "
+     "at each evaluation; this remakes it.", "distmatch animate {tmp}/mmd --fps 2"),
+    ("A published protocol as a preset", "`--preset pacgan` applies PacGAN's toy protocol (docs/protocols.md); "
+     "options on the command line override it (here: packing m = 2 and a short run).",
+     "distmatch run --preset pacgan --pack 2 --dataset ring --steps 300 --eval-every 100 --train-samples 5000 "
+     "--out {tmp}/pac"),
     ("Distances between two point files", "", "distmatch distance {tmp}/points.npy {tmp}/points2.npy"),
     ("A sweep and its table", "",
      "distmatch sweep --objectives mmd,wgan-gp --datasets ring --seeds 0-1 --steps 100 "
      "--set eval_samples=500 --workers 2 --out {tmp}/sweep --quiet"),
     ("", "", "distmatch table {tmp}/sweep --format md"),
+    ("One offline HTML page for a sweep", "Sortable tables, every figure embedded, provenance.",
+     "distmatch report {tmp}/sweep --out {tmp}/report.html"),
     ("Diagnostics", "Each writes a PNG+PDF figure and its data (`--fast` = tiny settings).",
      "distmatch diagnose saturation-1d --fast --out {tmp}/diag"),
 ]
 
-COMMANDS = ["", "run", "list", "sample", "eval", "plot", "distance", "sweep", "table", "data", "data fetch", "diagnose",
+COMMANDS = ["", "run", "list", "sample", "eval", "plot", "animate", "distance", "sweep", "table", "report", "data",
+            "data fetch", "diagnose",
             "diagnose mode-collapse", "diagnose vanishing-gradient", "diagnose saturation-1d",
             "diagnose mmd-bandwidth"]
 
