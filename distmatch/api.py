@@ -75,8 +75,8 @@ def train(objective: str | None = None, dataset: str | os.PathLike = "8gaussians
         settings["data_dir"] = os.fspath(settings["data_dir"])
     dataset = os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset
     settings = apply_preset(settings)  # a preset's settings under the given ones
-    objective = objective or settings.pop("objective", None) or "mmd"
-    settings.pop("objective", None)
+    preset_objective = settings.pop("objective", None)  # only a preset puts one here (API_SETTINGS has none)
+    objective = objective or preset_objective or "mmd"
     cfg = RunConfig(objective=objective, dataset=dataset, **settings).validate()  # before any data is read
     data = get_dataset(cfg.dataset, cfg.data_dir, cfg.seed)
     cfg = resolve(cfg, data)

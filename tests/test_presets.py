@@ -59,3 +59,13 @@ def test_a_config_file_sits_between_the_preset_and_the_flags(tmp_path):
 def test_unknown_preset_is_a_usage_error():
     result = CliRunner().invoke(cli, ["run", "--preset", "nope"])
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_the_api_takes_a_preset_and_its_objective_unless_one_is_given(tmp_path):
+    import distmatch
+
+    small = dict(preset="pacgan", dataset="ring", steps=2, train_samples=300, width=8, critic_width=8,
+                 eval_samples=100, eval_every=2)
+    run = distmatch.train(out=tmp_path / "a", **small)
+    assert (run.config.objective, run.config.preset, run.config.depth) == ("nonsaturating", "pacgan", 4)
+    assert distmatch.train("wgan-gp", out=tmp_path / "b", **small).config.objective == "wgan-gp"
