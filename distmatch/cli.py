@@ -1,100 +1,22 @@
-"""Command-line interface: ``distmatch run | list | eval | plot`` (and more, registered below)."""
+"""Command-line interface: the ``distmatch`` group with its one error boundary, and the commands
+``list | eval | plot | distance``; ``run`` (:mod:`distmatch.run_cli`) and the others live in their own
+modules and are registered below."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 
 import click
 import numpy as np
 
 from . import io
-from .data import DataError, dataset_descriptions, get_dataset
+from .cli_options import REGISTRIES, float_list, load_dataset, setting_options  # noqa: F401  (re-exported)
+from .data import DataError, dataset_descriptions
 from .errors import describe_error
 from .objectives import OBJECTIVES, describe
-from .presets import names as preset_names
-from .settings import SETTINGS, Setting, click_range
-
-
-def float_list(ctx, param, value: str | None, spec: Setting | None = None) -> list[float] | None:
-    """Parse '0.1,0.2,0.4' into positive floats in the range of ``spec`` (default: bandwidths)."""
-    if value is None:
-        return None
-    try:
-        vals = [float(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
-    spec = SETTINGS["bandwidths"] if spec is None else spec
-    low, high = spec.low, spec.high
-    if not vals or any(not np.isfinite(v) or v <= 0 for v in vals):
-        raise click.BadParameter(f"expected positive finite numbers, got {value!r}")
-    if any(not low <= v <= high for v in vals):
-        raise click.BadParameter(f"each value must lie in [{low:g}, {high:g}], got {value!r}")
-    return vals
-
-
-def load_dataset(name: str, data_dir: str | None, seed: int = 0):
-    """get_dataset with user errors turned into one-line click errors."""
-    try:
-        return get_dataset(name, data_dir, seed)
-    except DataError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-REGISTRIES = {"objectives": lambda: list(OBJECTIVES), "presets": preset_names}  # Setting.registry -> names
-
-
-def setting_options(settings: Mapping[str, Setting] | None = None):
-    """The ``run`` options of every user-facing setting of ``settings`` (default
-    :data:`~distmatch.settings.SETTINGS`), in declaration order: name, type, range or choices,
-    default and help from its :class:`~distmatch.settings.Setting`; for the options objectives
-    declare (``Objective.options``) the default and help come from the objectives that read it."""
-    from .objectives import option_declarations
-
-    settings = SETTINGS if settings is None else settings
-    declared = option_declarations()
-
-    def decorate(command):
-        for name, spec in reversed(list(settings.items())):
-            if spec.where == "run":
-                command = _setting_option(name, spec)(command)
-            elif spec.where == "objective" and name in declared:
-                default, helps = declared[name]
-                text = "; ".join(f"{objective}: {help_}" for objective, help_ in helps)
-                shown = f" [default: {default:g}]" if isinstance(default, float) else ""
-                command = _setting_option(name, spec, text + shown)(command)
-        return command
-
-    return decorate
-
-
-def _setting_option(name: str, spec: Setting, help_: str | None = None):
-    """The click option of setting ``name``: ``--name-with-dashes`` (a bool setting: a
-    flag, ``--x/--no-x`` when it defaults to true), its type with the range or choices, its
-    default (shown in help unless None) and its help."""
-    flag = f"--{name.replace('_', '-')}"
-    kwargs: dict = {"help": spec.help if help_ is None else help_}
-    if spec.kind is bool:
-        if spec.default:
-            return click.option(f"{flag}/--no-{flag[2:]}", default=True, show_default=True, **kwargs)
-        return click.option(flag, is_flag=True, **kwargs)
-    if spec.kind is list:
-        kwargs["callback"] = partial(float_list, spec=spec)
-    elif spec.kind in (int, float):
-        kwargs["type"] = click_range(name, spec)
-    elif spec.registry:
-        kwargs["type"] = click.Choice(REGISTRIES[spec.registry]())
-    elif spec.choices:
-        kwargs["type"] = click.Choice(spec.choices)
-    elif spec.is_dir:
-        kwargs["type"] = click.Path(file_okay=False)
-    elif spec.kind is not str:
-        raise TypeError(f"{name}: a {spec.kind.__name__} setting has no `run` option (declare it where='file')")
-    if spec.default is not None:
-        kwargs.update(default=spec.default, show_default=True)
-    return click.option(flag, **kwargs)
+from .run_cli import format_summary, run, with_explicit_settings  # noqa: F401  (re-exported)
+from .settings import click_range
 
 
 class ErrorBoundary(click.Group):
@@ -108,7 +30,7 @@ class ErrorBoundary(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
                 KeyboardInterrupt, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the boundary
+        except Exception as exc:  # the boundary: everything else becomes one line
             if ctx.params.get("debug"):
                 raise
             raise click.ClickException(describe_error(exc)) from None
@@ -119,83 +41,6 @@ class ErrorBoundary(click.Group):
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an error instead of one line.")
 def cli(debug: bool) -> None:
     """Train and compare generative distribution-matching objectives on one shared footing."""
-
-
-@cli.command()
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="YAML/TOML file of settings (the keys of a sweep spec, or any option's name with _); "
-                   "options given on the command line override it.")
-@setting_options()
-@click.option("--out", type=click.Path(file_okay=False), help="Run directory [runs/<objective>-<dataset>-s<seed>].")
-@click.option("--resume", is_flag=True, help="Continue from the run directory's checkpoint.")
-@click.option("--overwrite", is_flag=True,
-              help="Replace the run in --out (only a directory that holds a distmatch run, only its own files).")
-@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
-def run(config_file: str | None, out: str | None, resume: bool, overwrite: bool, quiet: bool, **options) -> None:
-    """Train a generator and write samples, metrics, checkpoint and figures to a run directory."""
-    from .data.identity import dataset_label
-    from .rundir import RunDir
-    from .training import train_into
-
-    if resume and overwrite:
-        raise click.UsageError("--resume and --overwrite contradict each other: give one of them")
-    options = with_explicit_settings(options, config_file)
-    dataset = load_dataset(options["dataset"], options["data_dir"], options["seed"])
-    from .config import RunConfig, resolve
-
-    cfg = resolve(RunConfig(**options), dataset)
-    rundir = RunDir(out or f"runs/{cfg.objective}-{dataset_label(cfg.dataset_id)}-s{cfg.seed}")
-    mode = "resume" if resume else "overwrite" if overwrite else "new"
-    outcome = train_into(rundir, cfg, dataset, mode, quiet, notify=lambda msg: click.echo(msg, err=True),
-                         on_resume=None if quiet else
-                         lambda step: click.echo(f"resuming {rundir.path} from step {step}", err=True))
-    if outcome.summary is None:
-        click.echo(outcome.message, err=True)
-    elif not quiet:
-        click.echo(format_summary(outcome.summary, rundir.path))
-
-
-def with_explicit_settings(options: dict, path: str | None) -> dict:
-    """The options, where the command line gave none, filled from the config file, then from the
-    preset that either names (command line > config file > preset > defaults)."""
-    from click.core import ParameterSource
-
-    from .presets import apply
-    from .settings import run_file_options
-
-    ctx = click.get_current_context()
-    from_file = run_file_options(io.read_settings_file(Path(path)), path) if path else {}
-    given = {k: v for k, v in options.items() if ctx.get_parameter_source(k) not in (ParameterSource.DEFAULT, None)}
-    return {**options, **apply({**from_file, **given})}
-
-
-def format_summary(summary: dict, out_dir: Path) -> str:
-    """A short human-readable end-of-run summary."""
-    m = summary["metrics"]
-    lines = [f"run dir      {out_dir}"]
-    if "modes" in m:
-        lines.append(f"modes        {m['modes']}/{m['n_modes']}")
-        lines.append(f"high quality {m['hq']:.1f} %")
-        lines.append(f"reverse KL   {_fmt(m['rkl'])}")
-    from .metrics.registry import metric
-
-    for key in ("fd", "kid", "precision", "recall", "coverage", "kl", "modes_1k", "kl_1k", "mmd", "sinkhorn", "w1", "w2"):
-        if key in m:
-            lines.append(f"{metric(key).short:<12} {_fmt(m[key])}")
-    skipped = summary.get("not_computed") or {}
-    for reason in dict.fromkeys(skipped.values()):
-        lines.append(f"not computed {', '.join(k for k, v in skipped.items() if v == reason)} ({reason})")
-    bw = summary["objective_settings"].get("bandwidths")
-    if bw:
-        lines.append(f"bandwidths   {', '.join(f'{b:.3g}' for b in bw)} ({summary['config']['bandwidth_source']})")
-    lines.append(f"wall time    {summary['train_seconds']:.1f} s train + {summary['eval_seconds']:.1f} s eval")
-    return "\n".join(lines)
-
-
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "n/a"
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 @cli.command(name="list")
@@ -304,7 +149,7 @@ def _register_commands() -> None:
     from .sample_cli import sample
     from .sweep.cli import sweep, table
 
-    for command in (sweep, table, diagnose, data, sample, report, animate):
+    for command in (run, sweep, table, diagnose, data, sample, report, animate):
         cli.add_command(command)
 
 

@@ -13,25 +13,26 @@ from . import io, settings
 from .data import Dataset
 from .objectives import OBJECTIVES, objective_class, option_declarations
 
-# Settings that may change between an interrupted run and its resumption.
-RUNTIME_FIELDS = ("steps", "eval_every", "device", "checkpoint_every", "threads", "final_metrics", "tensorboard")
-LR_SCHEDULES = ("constant", "cosine")
+# Settings that may change between an interrupted run and its resumption (Setting.runtime), and the
+# learning-rate schedules (the lr_schedule setting's choices): both declared in distmatch.settings_table.
+RUNTIME_FIELDS = settings.RUNTIME
+LR_SCHEDULES = settings.LR_SCHEDULES
 
 # Per-dataset-kind defaults (toy / points / image) for fields left as None. Point data (toys and
 # files) get noise of the data's own dimension (see resolve): with 8-D noise mmd left 2-3 of the
 # 25gaussians modes empty on some seeds (22-25/25 over seeds 0-4); with 2-D noise every GAN
 # objective also spreads over more modes (benchmarks/results/toy_sweep.md).
 KIND_DEFAULTS: dict[str, dict] = {
-    "toy": dict(width=128, depth=3, batch_size=256, eval_every=250, threads=1),
-    "points": dict(width=128, depth=3, batch_size=256, eval_every=250, threads=1),
-    "image": dict(noise_dim=32, depth=3, batch_size=64, eval_every=250),  # width, threads: image_defaults
+    "toy": {"width": 128, "depth": 3, "batch_size": 256, "eval_every": 250, "threads": 1},
+    "points": {"width": 128, "depth": 3, "batch_size": 256, "eval_every": 250, "threads": 1},
+    "image": {"noise_dim": 32, "depth": 3, "batch_size": 64, "eval_every": 250},  # width, threads: image_defaults
 }
 
 DEFAULT_STEPS = {"toy": 2000, "points": 2000, "image": 1500}
 MLP_IMAGE_WIDTH = 256  # hidden units of --model mlp on images (GMMN's MLP is 64-256-256-1024)
 
 
-def image_defaults(cfg: "RunConfig", dataset: Dataset) -> None:
+def image_defaults(cfg: RunConfig, dataset: Dataset) -> None:
     """Fill model, width and threads for images in place: dcgan with base channels by image side
     (32 for 8x8, 64 for 28x28), or 256 hidden units for mlp; 1 torch thread for images of at most
     16x16 pixels (tiny convs run fastest single-threaded on a shared CPU), torch's default above."""
@@ -100,7 +101,7 @@ class RunConfig:
     def to_json(self) -> str:
         return io.dumps(dataclasses.asdict(self))
 
-    def validate(self) -> "RunConfig":
+    def validate(self) -> RunConfig:
         """Check every setting's type and range (None = default still allowed); normalise in place."""
         for f in dataclasses.fields(self):
             if f.name == "extra":
@@ -122,8 +123,8 @@ class RunConfig:
         problems = [
             (self.pack > 1 and not has_critic, f"pack: {self.objective} has no critic to pack samples for"),
             (self.update == "simultaneous" and has_critic and self.critic_steps != 1,
-             f"update: simultaneous updates take one critic step per generator step, got critic_steps = "
-             f"{self.critic_steps}"),
+             ("update: simultaneous updates take one critic step per generator step, got critic_steps = "
+              f"{self.critic_steps}")),
             (self.critic == "maxout" and self.model != "mlp", "critic: the maxout critic is an MLP (needs --model mlp)"),
             (self.generator_norm != "none" and self.model != "mlp",
              "generator_norm: applies to MLP generators (DCGAN generators always use batch norm)"),
@@ -131,8 +132,9 @@ class RunConfig:
         for bad, message in problems:
             if bad:
                 raise settings.SettingError(message)
+
     @classmethod
-    def from_dict(cls, d: dict) -> "RunConfig":
+    def from_dict(cls, d: dict) -> RunConfig:
         """Build and validate; unknown keys are refused (a typo must not become a default)."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(k for k in d if k not in names)
@@ -141,7 +143,7 @@ class RunConfig:
         return cls(**d).validate()
 
     @classmethod
-    def from_stored(cls, d: object, path: str | Path) -> "RunConfig":
+    def from_stored(cls, d: object, path: str | Path) -> RunConfig:
         """Settings read back from a run's file; FileFormatError naming ``path`` when malformed."""
         if not isinstance(d, dict) or any(k not in d for k in ("objective", "dataset", "seed")):
             raise io.FileFormatError(f"{path}: not a distmatch config (needs objective, dataset and seed)")
@@ -151,10 +153,10 @@ class RunConfig:
             raise io.FileFormatError(f"{path}: bad setting ({exc})") from None
 
     @classmethod
-    def load(cls, path: str | Path) -> "RunConfig":
+    def load(cls, path: str | Path) -> RunConfig:
         return cls.from_stored(io.read_json(path), path)
 
-    def differences(self, other: "RunConfig") -> list[str]:
+    def differences(self, other: RunConfig) -> list[str]:
         """Names of settings that differ, ignoring those that may change on resume. The dataset's
         spelling (``./a.npy`` vs ``a.npy``) does not count when both identities are known and equal."""
         a, b = dataclasses.asdict(self), dataclasses.asdict(other)

@@ -1,4 +1,6 @@
-"""Trainer: the loop shared by every objective, with progress, logging, checkpoints, resume and a NaN guard."""
+"""Trainer: one generator, one objective, one dataset — steps, samples, evaluates and hands out its
+state (checkpoints, resume, a NaN guard); :mod:`distmatch.fit_loop` trains it into a run directory,
+whose files a :class:`~distmatch.run_writer.RunWriter` writes."""
 
 from __future__ import annotations
 
@@ -9,26 +11,31 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
-from tqdm.auto import tqdm
 
 from . import io
 from .config import RunConfig, lr_factor, metric_bandwidths
+from .critic_log import grad_norm, probe_critic, probe_sources
 from .data import Dataset
 from .data.fixed import FixedTrainingSet
-from .critic_log import grad_norm, probe_critic, probe_sources
+from .devices import resolve_device  # also imported from here by the API and tests
 from .metrics import evaluate, not_computed
-from .devices import resolve_device  # noqa: F401  (re-exported: the API and tests use it here)
-from .provenance import provenance
 from .models import critic_for, generator_for
 from .noise import NoiseSampler
 from .objectives import build_objective
+from .optimizers import make_optimizer, toggle_grad
+from .provenance import provenance
 from .rundir import RunDir
-from .tensorboard_log import TensorBoardLog
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; the last good checkpoint is kept."""
+    """A loss became NaN or infinite; the last good checkpoint is kept.
+
+    ``what`` says which loss at which step, without the note on the checkpoint that ends the message.
+    """
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = message if what is None else what
 
 
 def set_threads(n: int) -> None:
@@ -39,31 +46,13 @@ def set_threads(n: int) -> None:
     threadpool_limits(n)
 
 
-def make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
-    """Adam, RMSProp or SGD (momentum 0.9) by name. Adam and SGD use torch's fused update (one
-    kernel for all parameters: 0.2 ms instead of 0.7 ms per Adam step of a 3x128 MLP on one core);
-    RMSProp has no fused form."""
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, fused=True)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
-
-
-def toggle_grad(model: nn.Module | None, requires_grad: bool) -> None:
-    """Freeze or unfreeze a model's parameters (saves the critic's grads during G steps)."""
-    if model is not None:
-        for p in model.parameters():
-            p.requires_grad_(requires_grad)
-
-
 class Trainer:
-    """Train one generator with one objective on one dataset, writing a run directory.
+    """Train one generator with one objective on one dataset.
 
+    It steps, samples, evaluates and hands out its state; :meth:`fit` trains it into ``out_dir``
+    (:func:`distmatch.fit_loop.fit`, every file written by a :class:`~distmatch.run_writer.RunWriter`).
     ``out_dir=None`` gives a trainer that only steps and samples (the diagnostics drive
-    :meth:`train_step` and :meth:`sample` themselves); :meth:`fit` and checkpoints need a directory.
+    :meth:`train_step` and :meth:`sample` themselves); :meth:`fit` and :meth:`resume` need a directory.
     """
 
     def __init__(self, config: RunConfig, dataset: Dataset, out_dir: str | Path | None, quiet: bool = False):
@@ -96,10 +85,9 @@ class Trainer:
         self.c_opt = None if self.critic is None else make_optimizer(
             config.optimizer, self.critic.parameters(), config.critic_lr, config.betas)
         self.step = 0
-        self.last_checkpoint_step: int | None = None
-        self.last_samples: np.ndarray | None = None  # the final samples, once fit() has drawn them
+        self.loaded_step: int | None = None  # the step of the state last loaded (None: a fresh start)
+        self.last_samples: np.ndarray | None = None  # the final samples, once finish() has drawn them
         self._losses: dict[str, list[float]] = {"g_loss": [], "d_loss": [], "g_grad_norm": []}
-        self._board: TensorBoardLog | None = None
 
     # ----------------------------------------------------------------- one step
     def real_batch(self) -> torch.Tensor:
@@ -177,13 +165,8 @@ class Trainer:
             self._losses[name].append(value)
 
     def _diverged(self, name: str, value: float) -> None:
-        kept = (f"last good checkpoint (step {self.last_checkpoint_step}) kept in {self.rundir.checkpoint}"
-                if self.last_checkpoint_step is not None else "no checkpoint was written yet")
-        msg = f"training diverged at step {self.step}: {name} = {value}; {kept}"
-        if self.rundir is not None:
-            io.save_json({"status": "diverged", "error": msg, "step": self.step,
-                          "config": dataclasses.asdict(self.cfg)}, self.rundir.summary)
-        raise TrainingDiverged(msg)
+        what = f"training diverged at step {self.step}: {name} = {value}"
+        raise TrainingDiverged(f"{what}; no checkpoint was written yet", what=what)
 
     # ----------------------------------------------------------------- sampling / eval
     @torch.no_grad()
@@ -203,17 +186,9 @@ class Trainer:
         self.generator.train(was_training)
         return out.cpu().numpy()
 
-    def save_grid(self) -> None:
-        """Image data: ``figures/grid_step<k>.png``, 100 samples from the same fixed noise at every eval."""
-        if self.dataset.kind == "image":
-            from .report.image_plots import plot_image_grid
-            grid = self.sample(100, self.cfg.seed * 1_000_003 - 1)
-            plot_image_grid(grid, self.rundir.figures / f"grid_step{self.step}.png")
-
-    def save_snapshot(self) -> None:
-        """``snapshots/step_<k>.npz`` for the training animation (:mod:`distmatch.snapshots`)."""
-        from .snapshots import save_snapshot
-        save_snapshot(self)
+    def grid_samples(self) -> np.ndarray:
+        """(100, *shape) samples from the same fixed noise at every step (the image grids)."""
+        return self.sample(100, self.cfg.seed * 1_000_003 - 1)
 
     def eval_record(self, full: bool = False) -> dict:
         """Metrics at the current step, on ``eval_samples`` samples; losses averaged since the last eval."""
@@ -237,6 +212,7 @@ class Trainer:
 
     # ----------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
+        """Everything a checkpoint holds: step, settings, models, optimisers and every RNG."""
         return {
             "step": self.step,
             "config": dataclasses.asdict(self.cfg),
@@ -272,11 +248,7 @@ class Trainer:
             raise io.FileFormatError(f"{self.rundir.checkpoint}: does not fit this run "
                                      f"({' '.join(str(exc).split())[:200]})") from None
         self.step = state["step"]
-        self.last_checkpoint_step = self.step
-
-    def save_checkpoint(self) -> None:
-        io.save_torch(self.state_dict(), self.rundir.checkpoint)
-        self.last_checkpoint_step = self.step
+        self.loaded_step = self.step
 
     def resume(self) -> bool:
         """Continue from the run directory's checkpoint after :meth:`RunDir.resume_state`'s checks
@@ -289,67 +261,26 @@ class Trainer:
 
     # ----------------------------------------------------------------- the loop
     def fit(self) -> dict:
-        """Train to ``cfg.steps`` total steps, evaluating and checkpointing; return the summary."""
+        """Train to ``cfg.steps`` total steps, evaluating and checkpointing into the run directory
+        (:func:`distmatch.fit_loop.fit`); return the summary."""
         if self.rundir is None:
             raise ValueError("Trainer.fit writes a run directory: give out_dir")
-        self.out.mkdir(parents=True, exist_ok=True)
-        io.save_json(dataclasses.asdict(self.cfg), self.rundir.config)
-        self._board = TensorBoardLog(self.rundir.tensorboard) if self.cfg.tensorboard else None
-        t0 = time.perf_counter()
-        if self.step == 0 and self.last_checkpoint_step is None:  # a fresh start, not a step-0 checkpoint
-            prepared = self.objective.prepare(self.real_batch)  # e.g. gmmn-ae's stage 1
-            self.log(self.eval_record())
-            self.save_grid()
-            self.save_snapshot()
-            if prepared:  # a kill from here on resumes without redoing it
-                self.save_checkpoint()
-        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=self.quiet, desc=f"{self.cfg.objective}",
-                   unit="step", dynamic_ncols=True)
-        while self.step < self.cfg.steps:
-            self.train_step()
-            bar.update(1)
-            if self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps:
-                record = self.eval_record()
-                self.log(record)
-                bar.set_postfix(_postfix(record))
-                self.save_grid()
-                self.save_snapshot()
-            if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
-                self.save_checkpoint()
-        bar.close()
-        if self._board is not None:
-            self._board.close()
-        return self.finish(time.perf_counter() - t0)
-
-    def log(self, record: dict) -> None:
-        """Append an evaluation record to ``metrics.jsonl`` (and to TensorBoard with ``--tensorboard``)."""
-        io.append_jsonl(record, self.rundir.metrics)
-        if self._board is not None:
-            self._board.write(record)
+        from .fit_loop import fit
+        return fit(self)
 
     def finish(self, train_seconds: float) -> dict:
-        """Final samples, the final metrics and summary.json (figures: :func:`distmatch.training.train_into`)."""
+        """Draw the final samples (kept in :attr:`last_samples`) and return the summary with the
+        final metrics; nothing is written (figures: :func:`distmatch.training.train_into`)."""
         t0 = time.perf_counter()
         samples = self.sample(self.cfg.eval_samples, self.cfg.seed * 1_000_003 + self.cfg.steps + 1)
-        io.save_npy(samples, self.rundir.samples)
         self.last_samples = samples
         distances = self.cfg.final_metrics == "all"
         metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
                            np.random.default_rng(self.cfg.seed + 7), full=True, distances=distances)
-        summary = {
+        return {
             "status": "completed", "step": self.step, "metrics": metrics,
             "not_computed": not_computed(self.dataset, distances),
             "train_seconds": round(train_seconds, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
             "objective_settings": self.objective.settings(), "config": dataclasses.asdict(self.cfg),
             "provenance": provenance(self.device),
         }
-        io.save_json(summary, self.rundir.summary)
-        return summary
-
-
-def _postfix(record: dict) -> dict:
-    """The progress bar's numbers: the registry's ``postfix`` metrics that this record has."""
-    from .metrics.registry import METRICS
-
-    return {k: f"{record[k]:.3g}" for k, m in METRICS.items() if m.postfix and record.get(k) is not None}
-

@@ -138,3 +138,38 @@ def test_a_setting_without_a_run_form_must_say_so():
 def test_a_malformed_declaration_is_refused_where_it_is_made(kwargs, error, fragment):
     with pytest.raises(error, match=fragment):
         Setting(**kwargs)
+
+
+def test_the_runtime_settings_are_those_declared_runtime():
+    from distmatch.config import RUNTIME_FIELDS
+
+    declared = {name for name, spec in SETTINGS.items() if spec.runtime}
+    assert set(RUNTIME_FIELDS) == declared == set(settings.RUNTIME)
+    assert {"steps", "eval_every", "checkpoint_every", "device", "threads", "final_metrics", "tensorboard"} == declared
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_only_runtime_settings_may_differ_on_resume(name):
+    spec = SETTINGS[name]
+    other = {int: 7, float: 0.5, bool: True, list: [1.0], tuple: (0.5, 0.9)}.get(spec.kind, "changed")
+    if spec.choices:
+        other = next(c for c in spec.choices if c != spec.default)
+    a, b = RunConfig(), dataclasses.replace(RunConfig(), **{name: other})
+    assert a.differences(b) == ([] if spec.runtime else [name])
+
+
+def test_the_lr_schedules_are_the_lr_schedule_settings_choices():
+    from distmatch.config import LR_SCHEDULES, lr_factor
+
+    assert LR_SCHEDULES == SETTINGS["lr_schedule"].choices == ("constant", "cosine")
+    for schedule in LR_SCHEDULES:
+        assert lr_factor(schedule, 0, 10) == 1.0 and 0.0 <= lr_factor(schedule, 10, 10) <= 1.0
+    with pytest.raises(settings.SettingError, match="lr_schedule"):
+        RunConfig(lr_schedule="linear").validate()
+
+
+def test_the_declaration_table_is_importable_from_settings():
+    from distmatch import settings_table
+
+    assert settings.SETTINGS is settings_table.SETTINGS and settings.Setting is settings_table.Setting
+    assert settings.MAX_SEED == settings_table.MAX_SEED and settings.WHERE is settings_table.WHERE

@@ -10,6 +10,7 @@ from torch import nn
 from distmatch import snapshots
 from distmatch.config import RunConfig, resolve
 from distmatch.data import get_dataset
+from distmatch.run_writer import RunWriter
 from distmatch.rundir import RunDir
 from distmatch.trainer import Trainer
 
@@ -142,7 +143,7 @@ def test_a_packed_critic_judges_copies_of_each_grid_point(tmp_path):
 def test_snapshots_do_not_change_training(tmp_path, monkeypatch):
     fit(tmp_path, "a", objective="wgan-gp", seed=3)
     fit(tmp_path, "b", objective="wgan-gp", seed=3)
-    monkeypatch.setattr(Trainer, "save_snapshot", lambda self: None)
+    monkeypatch.setattr(RunWriter, "save_snapshot", lambda self, trainer: None)
     without = fit(tmp_path, "c", objective="wgan-gp", seed=3)
     assert snapshot_steps(without.out) == []
     a, b, c = (np.load(tmp_path / n / "samples.npy") for n in "abc")

@@ -1,4 +1,5 @@
-"""Aggregate run directories into "mean ± std (n)" tables over seeds: Markdown, LaTeX or CSV.
+"""Aggregate run directories into "mean ± std (n)" tables over seeds (rendered as Markdown, LaTeX
+or CSV by :mod:`distmatch.report.table_render`; published rows from :mod:`distmatch.report.published`).
 
 Rows are (dataset, objective); columns are metrics from each run's ``summary.json``. The std is
 the sample std (ddof=1); n counts the completed seeds whose value is finite (NaN values, e.g. a
@@ -7,8 +8,6 @@ reverse KL with no high-quality sample, are left out and counted separately).
 
 from __future__ import annotations
 
-import csv
-import io as _io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,30 +15,23 @@ from pathlib import Path
 import numpy as np
 
 from ..metrics.registry import metric
+from .published import PUBLISHED
+from .table_render import (
+    fmt_cell,
+    fmt_value,
+    render,
+    tex_escape,
+    to_csv,
+    to_latex,
+    to_markdown,
+)
+
+__all__ = ["DEFAULT_METRICS", "PUBLISHED", "Cell", "Row", "Table", "TableError", "aggregate", "build_table",
+           "check_unique", "find_run_dirs", "fmt_cell", "fmt_value", "load_run", "render", "run_label", "tex_escape",
+           "to_csv", "to_latex", "to_markdown"]
 
 DEFAULT_METRICS = ("modes", "hq", "rkl", "mmd", "sinkhorn", "w2", "fd", "kid", "precision", "recall", "coverage",
                    "modes_1k", "kl_1k")
-
-# Published numbers (docs/protocols.md): (dataset, method, source and protocol, {metric: value}).
-_PACGAN = "PacGAN Tab.1, 10 trials, 2,500 samples"
-PUBLISHED: list[tuple[str, str, str, dict[str, float]]] = [
-    ("ring", "GAN", _PACGAN, {"modes": 6.3, "hq": 98.2, "rkl": 0.45}),
-    ("ring", "ALI", _PACGAN, {"modes": 6.6, "hq": 97.6, "rkl": 0.36}),
-    ("ring", "PacGAN2", _PACGAN, {"modes": 7.9, "hq": 95.6, "rkl": 0.07}),
-    ("ring", "PacGAN3", _PACGAN, {"modes": 7.8, "hq": 97.7, "rkl": 0.10}),
-    ("ring", "PacGAN4", _PACGAN, {"modes": 7.8, "hq": 95.9, "rkl": 0.07}),
-    ("ring", "GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 1, "hq": 99.3}),
-    ("ring", "Unrolled GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 7.6, "hq": 35.6}),
-    ("ring", "VEEGAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 8, "hq": 52.9}),
-    ("grid", "GAN", _PACGAN, {"modes": 17.3, "hq": 94.8, "rkl": 0.70}),
-    ("grid", "ALI", _PACGAN, {"modes": 24.1, "hq": 95.7, "rkl": 0.14}),
-    ("grid", "PacGAN2", _PACGAN, {"modes": 23.8, "hq": 91.3, "rkl": 0.13}),
-    ("grid", "PacGAN3", _PACGAN, {"modes": 24.6, "hq": 94.2, "rkl": 0.06}),
-    ("grid", "PacGAN4", _PACGAN, {"modes": 24.8, "hq": 93.6, "rkl": 0.04}),
-    ("grid", "GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 3.3, "hq": 0.5}),
-    ("grid", "Unrolled GAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 23.6, "hq": 16}),
-    ("grid", "VEEGAN", "VEEGAN Tab.1, 2,500 samples", {"modes": 24.6, "hq": 40}),
-]
 
 
 class TableError(ValueError):
@@ -225,96 +217,3 @@ def _best_cells(rows: list[Row], metrics: list[str]) -> set[tuple[int, str]]:
                 continue  # all tied: nothing stands out
             best.update((i, m) for i, c in scored if fmt_value(m, c.mean) == top)
     return best
-
-
-# --------------------------------------------------------------------------- rendering
-def fmt_value(name: str, v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return "–"
-    return metric(name).fmt.format(v)
-
-
-def fmt_cell(name: str, cell: Cell | None) -> str:
-    """'mean ± std (n)'; '(n; k NaN)' when values were left out; a published number alone."""
-    if cell is None:
-        return ""
-    if cell.n is None:
-        return fmt_value(name, cell.mean)
-    nan = f"; {cell.n_nan} NaN" if cell.n_nan else ""
-    return f"{fmt_value(name, cell.mean)} ± {fmt_value(name, cell.std)} ({cell.n}{nan})"
-
-
-def _header(table: Table) -> list[str]:
-    head = ["dataset", "objective"] + (["source"] if table.show_source else []) + ["runs"]
-    return head + [metric(m).short for m in table.metrics]
-
-
-def _text_rows(table: Table, bold, escape=lambda s: s) -> list[list[str]]:
-    out = []
-    for i, row in enumerate(table.rows):
-        lead = [row.dataset, row.objective] + ([row.source] if table.show_source else []) + [row.runs]
-        cells = [fmt_cell(m, row.cells[m]) for m in table.metrics]
-        cells = [bold(escape(c)) if (i, m) in table.best else escape(c) for m, c in zip(table.metrics, cells)]
-        out.append([escape(x) for x in lead] + cells)
-    return out
-
-
-def to_markdown(table: Table) -> str:
-    head = _header(table)
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---"] * (len(head) - 2)) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in _text_rows(table, lambda c: f"**{c}**")]
-    notes = ["cells: mean ± sample std (n completed seeds with a finite value); bold: best mean per dataset"]
-    if table.show_source:
-        notes.append("published rows: numbers as reported by the cited paper under its protocol")
-    return "\n".join(lines) + "\n\n" + "\n".join(f"_{n}_  " for n in notes).rstrip() + "\n"
-
-
-TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def tex_escape(text: str) -> str:
-    """Escape LaTeX specials; ± and – become math/text commands."""
-    out = "".join(TEX_ESCAPES.get(ch, ch) for ch in text)
-    return out.replace("±", r"$\pm$").replace("–", "--").replace("²", r"$^2$")
-
-
-def to_latex(table: Table) -> str:
-    head = [tex_escape(h) for h in _header(table)[: -len(table.metrics)]] + [metric(m).tex for m in table.metrics]
-    rows = _text_rows(table, lambda c: rf"\textbf{{{c}}}", tex_escape)
-    lines = [r"\begin{tabular}{" + "l" * (len(head) - len(table.metrics)) + "r" * len(table.metrics) + "}",
-             r"\toprule", " & ".join(head) + r" \\", r"\midrule"]
-    previous = None
-    for row, cells in zip(table.rows, rows):
-        if previous is not None and row.dataset != previous:
-            lines.append(r"\midrule")
-        previous = row.dataset
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    return "\n".join(lines) + "\n"
-
-
-def to_csv(table: Table) -> str:
-    """Raw numbers: <metric>_mean, _std, _n, _nan per metric (published rows: mean only)."""
-    buf = _io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["dataset", "objective", "source", "runs"]
-                    + [f"{m}_{k}" for m in table.metrics for k in ("mean", "std", "n", "nan")])
-    for row in table.rows:
-        values: list = [row.dataset, row.objective, row.source, row.runs]
-        for m in table.metrics:
-            c = row.cells[m]
-            values += ["", "", "", ""] if c is None else [_num(c.mean), _num(c.std), _num(c.n), c.n_nan]
-        writer.writerow(values)
-    return buf.getvalue()
-
-
-def _num(v) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return ""
-    return repr(v) if isinstance(v, float) else str(v)
-
-
-def render(table: Table, fmt: str) -> str:
-    """The table as 'md', 'tex' or 'csv' text."""
-    return {"md": to_markdown, "tex": to_latex, "csv": to_csv}[fmt](table)
