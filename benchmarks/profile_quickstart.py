@@ -27,7 +27,7 @@ PHASES = [  # (label, function name as pstats prints it: file suffix, function)
     ("  of which the MMD loss and its gradient", "mmd.py", "mmd2"),
     ("evaluations during training", "trainer.py", "eval_record"),
     ("final samples and metrics", "trainer.py", "finish"),
-    ("figures (samples, curves)", "plots.py", "plot_run"),
+    ("figures (samples, curves, training.gif)", "training.py", "draw_figures"),
     ("resolving settings (bandwidth ladder)", "config.py", "resolve"),
 ]
 

@@ -3,24 +3,22 @@
 It alone knows the file names, creates the directory, holds its exclusive lock, validates what it
 reads back, decides whether a run may start, resume or be replaced, and deletes — only files that
 distmatch itself writes, and only inside a directory that holds a distmatch run.
+The lock and the locked session live in :mod:`distmatch.rundir_lock` (``exclusive_lock`` is
+re-exported here; :meth:`RunDir.session` returns its ``session``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import os
-import platform
-import sys
-import time
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
-from . import io
+from . import io, rundir_lock
 from .config import RunConfig
+from .rundir_lock import exclusive_lock  # noqa: F401  (re-exported: the old import path)
 
 CONFIG, METRICS, CHECKPOINT = "config.json", "metrics.jsonl", "checkpoint.pt"
 SAMPLES, SUMMARY, FIGURES, LOCK = "samples.npy", "summary.json", "figures", ".distmatch.lock"
@@ -139,26 +137,14 @@ class RunDir:
         """Refuse when config.json's settings differ from ``cfg`` (runtime fields aside)."""
         _refuse_differences(self.path, "its config.json", self.read_config(), cfg)
 
-    @contextmanager
     def session(self, cfg: RunConfig, mode: str,
-                on_stale: Callable[[str], None] | None = None) -> Iterator[bool]:
+                on_stale: Callable[[str], None] | None = None) -> AbstractContextManager[bool]:
         """Check, create and lock the directory for one command; yields True when resuming.
 
         ``overwrite`` deletes the old run only once the lock is held. A directory this call
-        created is removed again if the command leaves it empty.
+        created is removed again if the command leaves it empty (:func:`.rundir_lock.session`).
         """
-        self.check_start(cfg, mode)  # before creating or locking anything
-        created = not self.path.exists()
-        self.path.mkdir(parents=True, exist_ok=True)
-        try:
-            with exclusive_lock(self.lock_path, f"run directory {self.path}", on_stale):
-                resuming = self.check_start(cfg, mode)  # again, now that no one else can change it
-                if mode == "overwrite":
-                    self.clear()
-                yield resuming
-        finally:
-            if created and self.path.is_dir() and not any(self.path.iterdir()):
-                self.path.rmdir()
+        return rundir_lock.session(self, cfg, mode, on_stale)
 
     # ------------------------------------------------------------------ resuming
     def resume_state(self, cfg: RunConfig, device: object = "cpu") -> dict | None:
@@ -250,63 +236,6 @@ def _refuse_differences(path: Path, where: str, old: RunConfig, new: RunConfig) 
         more = f" and {len(diff) - 4} more" if len(diff) > 4 else ""
         raise RunDirError(f"cannot resume {path}: {where} has different settings ({detail}{more}); "
                           "use the same options, --overwrite, or a new --out")
-
-
-# ---------------------------------------------------------------------- locking
-@contextmanager
-def exclusive_lock(path: Path, what: str, on_stale: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` or fail at once naming the process that holds it.
-
-    The kernel releases the lock when its process dies, so a lock can never outlive its owner.
-    The file records who holds it: finding a record while no one holds the lock means the last
-    owner was killed; ``on_stale`` (default: a note on stderr) is told its pid, then we take over.
-    """
-    fd = _acquire(path, what)
-    try:
-        previous = os.read(fd, 4096).decode("utf-8", "replace").strip()
-        if previous:
-            (on_stale or _warn)(f"note: {what} had a stale lock left by a process that no longer runs "
-                                f"({previous}); taking it over")
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, _holder().encode())
-        yield
-    finally:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def _acquire(path: Path, what: str) -> int:
-    for _ in range(20):  # retry when the previous owner unlinked the file between our open and flock
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 4096).decode("utf-8", "replace").strip() or "unknown process"
-            os.close(fd)
-            raise RunDirError(f"{what} is in use by another distmatch process ({holder}); "
-                              "wait for it to finish or use another directory") from None
-        try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-    raise RunDirError(f"could not lock {what}: its lock file keeps changing")
-
-
-def _holder() -> str:
-    return f"pid {os.getpid()} on {platform.node()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
-
-
-def _warn(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def config_dict(cfg: RunConfig) -> dict:

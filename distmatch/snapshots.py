@@ -23,7 +23,7 @@ One snapshot holds plain arrays only (``np.savez``; read back with ``allow_pickl
       ``bandwidths``).
 
 * images (``kind = "image"``): ``samples`` (36, C, H, W) from the fixed noise of the image grids
-  (:meth:`Trainer.save_grid <distmatch.trainer.Trainer.save_grid>`'s seed) and ``real``
+  (:meth:`Trainer.grid_samples <distmatch.trainer.Trainer.grid_samples>`'s seed) and ``real``
   (36, C, H, W), the same held-out images in every snapshot.
 
 Every snapshot also holds ``step`` and ``kind``. Point data of other than two dimensions has no

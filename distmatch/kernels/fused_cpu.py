@@ -200,7 +200,7 @@ def _call(work: Callable[[int], None], nthreads: int) -> None:
 # --------------------------------------------------------------------------- Sinkhorn softmin
 def softmin_fused(eps: float, rows, cols, h: Tensor, p: int, tile: int | None,
                   grad: bool = False) -> tuple[Tensor, Tensor | None]:
-    """Same contract as :func:`sinkhorn.softmin_tiled`: rows/cols are ``sinkhorn.Cloud``, h: (M,).
+    """Same contract as :func:`softmin.softmin_tiled`: rows/cols are ``softmin.Cloud``, h: (M,).
 
     f_i = -eps log sum_j exp(h_j - C(r_i, c_j) / eps): (N,) Tensor; with ``grad`` also
     G_i = sum_j P_ij d/dr_i C(r_i, c_j): (N, D) Tensor.  Costs from exact coordinate differences.

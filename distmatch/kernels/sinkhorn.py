@@ -11,34 +11,30 @@ argument of C is the envelope-theorem gradient (potentials are constants at conv
     dS/dx_i = a_i (sum_j P^ba_ij d1C(x_i, y_j) - sum_j P^aa_ij d1C(x_i, x_j)),
 
 with P the row-normalised (softmax) plans of the final softmins.  No iteration is unrolled.
+
+The softmin itself (the log-sum-exp over a :class:`~.softmin.Cloud`) and its torch tiled form live in
+:mod:`distmatch.kernels.softmin`; ``Cloud``, ``make_cloud``, ``softmin_tiled``, ``P1_MIN_D2`` and
+``p1_threshold`` are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from . import fused_cpu
-from ._common import (LOG2E, SMALL_D, check_points, fill_inner, fill_sqdist, refuse_double_backward,
-                      sq_norms)
+from ._common import check_points, refuse_double_backward
+
+# P1_MIN_D2, p1_threshold are unused here: re-exported for the old import path
+from .softmin import P1_MIN_D2, Cloud, make_cloud, p1_threshold, softmin_tiled  # noqa: F401
 
 DEFAULT_TILE = 1024
-P1_MIN_D2 = 1e-8  # GeomLoss' distances() = sqrt(clamp_min(d^2, 1e-8))
-
-
-def p1_threshold(dtype: torch.dtype) -> float:
-    """p = 1 costs above this count as unclamped (d^2 > P1_MIN_D2) and get a gradient.
-
-    sqrt(P1_MIN_D2) plus 8 ulp of ``dtype``: the clamped cost sqrt(P1_MIN_D2) computed in float32
-    can round above 1e-4 itself.  Pairs with d^2 less than 16 ulp above P1_MIN_D2 count as clamped.
-    """
-    return math.sqrt(P1_MIN_D2) * (1.0 + 8.0 * torch.finfo(dtype).eps)
 
 
 @dataclass
@@ -49,23 +45,6 @@ class SinkhornInfo:
     eps: float
     marginal_error: float
     backend: str
-
-
-@dataclass
-class Cloud:
-    """A uniformly weighted point cloud prepared for softmins."""
-
-    pts: Tensor  # (N, D) centred points
-    ptst: Tensor  # (D, N) transposed copy (contiguous coordinate rows)
-    sq: Tensor  # (N,) squared norms
-    logw: float  # log(1/N)
-    w: float  # 1/N
-
-
-def make_cloud(p: Tensor, shift: Tensor) -> Cloud:
-    pts = p - shift  # (N, D)
-    n = p.shape[0]
-    return Cloud(pts, pts.T.contiguous(), sq_norms(pts), -math.log(n), 1.0 / n)
 
 
 def epsilon_schedule(p: int, diameter: float, blur: float, scaling: float) -> list[float]:
@@ -79,94 +58,6 @@ def max_diameter(x: Tensor, y: Tensor) -> float:
     lo = torch.minimum(x.min(0).values, y.min(0).values)  # (D,)
     hi = torch.maximum(x.max(0).values, y.max(0).values)  # (D,)
     return float((hi - lo).norm())
-
-
-# --------------------------------------------------------------------------- tiled softmin
-def _logits(z: Tensor, rows: Cloud, cols: Cloud, i0: int, i1: int, j0: int, j1: int,
-            h2: Tensor, eps: float, p: int, cbuf: Tensor | None, tmp: Tensor | None) -> None:
-    """Fill z with base-2 logits (up to a per-row constant for p = 2): (n, m) Tensor.
-
-    p = 2:  z_ij = log2(e) (h_j - |c_j|^2 / (2 eps) + r_i.c_j / eps)   (row term -|r_i|^2/(2 eps) dropped)
-    p = 1:  z_ij = log2(e) (h_j - C_ij / eps),  C = sqrt(max(d^2, 1e-8)), copied into cbuf for gradients;
-            d^2 from exact coordinate differences (work buffer ``tmp``) for small D.
-    """
-    if p == 2:
-        fill_inner(z, rows.ptst[:, i0:i1] * (LOG2E / eps), cols.ptst[:, j0:j1], None, h2[j0:j1])
-        return
-    if tmp is not None:
-        fill_sqdist(z, rows.ptst[:, i0:i1], cols.ptst[:, j0:j1], tmp)
-    else:
-        fill_inner(z, rows.ptst[:, i0:i1] * -2.0, cols.ptst[:, j0:j1], rows.sq[i0:i1], cols.sq[j0:j1])
-    z.clamp_min_(P1_MIN_D2).sqrt_()  # (n, m) C
-    if cbuf is not None:
-        cbuf.copy_(z)
-    z.mul_(-LOG2E / eps).add_(h2[j0:j1][None, :])
-
-
-def softmin_tiled(eps: float, rows: Cloud, cols: Cloud, h: Tensor, p: int, tile: int,
-                  grad: bool = False) -> tuple[Tensor, Tensor | None]:
-    """f_i = -eps log sum_j exp(h_j - C(r_i, c_j) / eps), by online log-sum-exp over tiles.
-
-    h: (M,) Tensor.  Returns f: (N,) Tensor and, if ``grad``, G: (N, D) Tensor with
-    G_i = sum_j P_ij d/dr_i C(r_i, c_j), P_ij the softmax over j of the same logits.
-    """
-    n, m = rows.pts.shape[0], cols.pts.shape[0]
-    h2 = LOG2E * (h - cols.sq / (2.0 * eps)) if p == 2 else LOG2E * h  # (M,)
-    f = torch.empty(n, dtype=h.dtype, device=h.device)
-    g = torch.empty_like(rows.pts) if grad else None
-    buf = torch.empty(min(tile, n) * min(tile, m), dtype=h.dtype, device=h.device)
-    cb = torch.empty_like(buf) if (grad and p == 1) else None
-    tmp = torch.empty_like(buf) if (p == 1 and rows.pts.shape[1] <= SMALL_D) else None
-    for i0 in range(0, n, tile):
-        i1 = min(i0 + tile, n)
-        f[i0:i1], gi = _softmin_rows((buf, cb, tmp), rows, cols, i0, i1, h2, eps, p, tile, grad)
-        if grad:
-            g[i0:i1] = gi
-    if p == 2:
-        f.add_(rows.sq / 2.0)  # restore the dropped row term: -eps * (-|r|^2 / (2 eps))
-    return f, g
-
-
-def _softmin_rows(bufs, rows, cols, i0, i1, h2, eps, p, tile, grad):
-    """Online (max, sum[, weighted sums]) over column tiles for rows i0:i1; bufs = (logits, cost, scratch)."""
-    buf, cb, tmp = bufs
-    n, m, d = i1 - i0, cols.pts.shape[0], rows.pts.shape[1]
-    mx = torch.full((n,), -math.inf, dtype=h2.dtype, device=h2.device)  # running max (base 2)
-    s = torch.zeros_like(mx)  # running sum of 2^(z - mx)
-    u = torch.zeros_like(mx) if grad else None  # running sum of q (p=1: P / C)
-    v = torch.zeros(n, d, dtype=h2.dtype, device=h2.device) if grad else None  # sum q c_j
-    for j0 in range(0, m, tile):
-        j1 = min(j0 + tile, m)
-        z = buf[: n * (j1 - j0)].view(n, j1 - j0)  # (n, m_t)
-        c = None if cb is None else cb[: z.numel()].view_as(z)
-        scratch = None if tmp is None else tmp[: z.numel()].view_as(z)
-        _logits(z, rows, cols, i0, i1, j0, j1, h2, eps, p, c, scratch)
-        new = torch.maximum(mx, z.max(1).values)  # (n,)
-        decay = torch.exp2(mx - new)  # (n,)
-        z.sub_(new[:, None]).exp2_()  # (n, m_t) unnormalised P
-        s.mul_(decay).add_(z.sum(1))
-        if grad:
-            _grad_update(z, c, cols.ptst[:, j0:j1], decay, u, v, p)
-        mx = new
-    f = -eps * math.log(2.0) * (mx + torch.log2(s))  # (n,)
-    if not grad:
-        return f, None
-    r = rows.pts[i0:i1]  # (n, D)
-    if p == 2:
-        return f, r - v / s[:, None]
-    return f, (r * u[:, None] - v) / s[:, None]
-
-
-def _grad_update(z: Tensor, c: Tensor | None, ct: Tensor, decay: Tensor, u: Tensor, v: Tensor, p: int) -> None:
-    """u += sum_j q_ij, v += sum_j q_ij c_j with q = P (p=2) or P / C (p=1, 0 where clamped)."""
-    if p == 1:
-        q = torch.where(c > p1_threshold(c.dtype), z / c, torch.zeros_like(z))  # (n, m_t)
-    else:
-        q = z
-    v.mul_(decay[:, None])
-    for k in range(ct.shape[0]):
-        v[:, k].add_(torch.mv(q, ct[k]))
-    u.mul_(decay).add_(q.sum(1))
 
 
 # --------------------------------------------------------------------------- solver
@@ -278,8 +169,8 @@ def sinkhorn(x: Tensor, y: Tensor, blur: float = 0.05, scaling: float = 0.5, p: 
     _check_sinkhorn_args(blur, scaling, p, max_iter)
     which = _resolve(backend, x)
     softmin = _softmin_for(which, p, tile)
-    opts = dict(blur=blur, scaling=scaling, p=p, debias=debias, softmin=softmin, max_iter=max_iter,
-                want_info=return_info)
+    opts = {"blur": blur, "scaling": scaling, "p": p, "debias": debias, "softmin": softmin,
+            "max_iter": max_iter, "want_info": return_info}
     need_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad)
     box: list = []
     value = _SinkhornFn.apply(x, y, opts, need_grad, box)
@@ -295,7 +186,10 @@ def _softmin_for(which: str, p: int, tile: int | None) -> Softmin:
 
         return lambda eps, r, c, h, grad=False: softmin_triton(eps, r, c, h, p, tile, grad)
     t = tile or DEFAULT_TILE
-    tiled = lambda eps, r, c, h, grad=False: softmin_tiled(eps, r, c, h, p, t, grad)  # noqa: E731
+
+    def tiled(eps, r, c, h, grad=False):
+        return softmin_tiled(eps, r, c, h, p, t, grad)
+
     if which == "tiled":
         return tiled
 

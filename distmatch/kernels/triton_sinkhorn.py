@@ -1,6 +1,6 @@
 """Triton softmin for the Sinkhorn solver (GPU; CPU tensors under ``TRITON_INTERPRET=1``).
 
-:func:`softmin_triton` has the same contract as :func:`sinkhorn.softmin_tiled`, so the eps-scaling
+:func:`softmin_triton` has the same contract as :func:`softmin.softmin_tiled`, so the eps-scaling
 loop in :mod:`distmatch.kernels.sinkhorn` is shared; only the log-sum-exp reduction runs in
 :func:`_triton_kernels.softmin_rows_kernel` (online max/sum over column blocks, one program per
 row block, plus the envelope gradient G_i = sum_j P_ij d1C(r_i, c_j) when asked).
@@ -19,7 +19,7 @@ from .triton_mmd import BLOCK_N, check_device, kernels
 
 def softmin_triton(eps: float, rows, cols, h: Tensor, p: int, block: int | None = None,
                    grad: bool = False) -> tuple[Tensor, Tensor | None]:
-    """f_i = -eps log sum_j exp(h_j - C(r_i, c_j)/eps): rows/cols are ``sinkhorn.Cloud``, h: (M,).
+    """f_i = -eps log sum_j exp(h_j - C(r_i, c_j)/eps): rows/cols are ``softmin.Cloud``, h: (M,).
 
     Returns f: (N,) Tensor and G: (N, D) Tensor or None.
     """

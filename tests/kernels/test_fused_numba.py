@@ -1,0 +1,64 @@
+"""The numba kernels' building blocks (distmatch.kernels._fused_numba): vexp2 against numpy, and the jit cache."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numba import njit  # a dependency of distmatch
+
+from distmatch.kernels import _fused_numba
+
+
+@njit
+def _vexp2_all(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = _fused_numba.vexp2(x[i])
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_vexp2_is_within_two_ulp_of_numpy_and_keeps_the_dtype(dtype):
+    x = np.linspace(-100.0, 0.0, 20001).astype(dtype)
+    got = _vexp2_all(x)
+    want = np.exp2(x.astype(np.float64))  # independent, in float64
+    assert got.dtype == dtype  # the overload picked the polynomial of the input's precision
+    rel = np.abs(got.astype(np.float64) - want) / want
+    assert rel.max() <= 2 * np.finfo(dtype).eps
+
+
+@pytest.mark.parametrize(("dtype", "top"), [(np.float32, 126), (np.float64, 1022)], ids=["f32", "f64"])
+def test_vexp2_is_exact_at_integers_and_zero_below_the_smallest_normal(dtype, top):
+    k = np.arange(top + 1)
+    assert np.array_equal(_vexp2_all(-k.astype(dtype)), np.ldexp(dtype(1.0), -k))
+    below = np.array([-top - 0.6, -top - 1.0, -2.0 * top, -1e30], dtype=dtype)
+    assert np.all(_vexp2_all(below) == 0.0)
+
+
+PROBE = """
+import json
+import numpy as np
+from distmatch.kernels import _fused_numba as k
+rt, ct = np.array([[0.0, 1.0, 3.0]]), np.array([[0.5, 2.0]])
+mx, s, gacc, buf = np.empty(3), np.empty(3), np.empty((1, 1)), np.empty((4, 8))
+k.softmin_worker(rt, ct, np.zeros(2), 1.0, 2, False, 0, 1, 64, 8, mx, s, gacc, buf)
+st = k.softmin_worker.stats
+print(json.dumps([sum(st.cache_hits.values()), sum(st.cache_misses.values()), list(mx + np.log2(s))]))
+"""
+
+
+def test_workers_compile_cache_and_reload(tmp_path):
+    """A worker compiles once, its on-disk cache is found again by a fresh process, same numbers."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True,
+                                      check=True, timeout=300).stdout) for _ in range(2)]
+    (hits0, misses0, f0), (hits1, misses1, f1) = runs
+    assert (hits0, misses0) == (0, 1) and (hits1, misses1) == (1, 0)
+    assert list(tmp_path.rglob("_fused_numba.softmin_worker-*.nbi"))
+    d2 = (np.array([0.0, 1.0, 3.0])[:, None] - np.array([0.5, 2.0])[None, :]) ** 2
+    want = np.log2(np.exp2(-d2 / 2).sum(1))  # log2 sum_j 2^(h2_j - k2 d^2 / 2), h2 = 0, k2 = 1
+    np.testing.assert_allclose(f0, want, rtol=1e-14)
+    assert f1 == f0
