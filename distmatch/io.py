@@ -178,9 +178,12 @@ def load_checkpoint(path: Path, device: Any = "cpu") -> dict:
 
     try:
         state = torch.load(path, map_location=device, weights_only=True)
-    except pickle.UnpicklingError:
-        raise FileFormatError(f"{path}: refused: it holds Python objects other than tensors and plain data, "
-                              "which could run code when loaded; only checkpoints distmatch writes are read") from None
+    except pickle.UnpicklingError as exc:
+        if "global" in str(exc).lower():  # the safe unpickler met a class or function reference
+            raise FileFormatError(f"{path}: refused: it holds Python objects other than tensors and plain data, "
+                                  "which could run code when loaded; only checkpoints distmatch writes are read") from None
+        raise FileFormatError(f"{path}: not a distmatch checkpoint or corrupt (the safe loader cannot read it; "
+                              "nothing in it was run)") from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError,
             AttributeError, TypeError, IndexError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{path}: not a distmatch checkpoint or corrupt ({_first_line(exc)})") from None

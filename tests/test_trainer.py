@@ -12,7 +12,7 @@ from distmatch.objectives import OBJECTIVES
 from distmatch.rundir import CHECKPOINT
 from distmatch.trainer import Trainer, TrainingDiverged
 
-TINY = dict(steps=12, batch_size=32, width=16, depth=2, eval_every=4, eval_samples=200)
+TINY = {"steps": 12, "batch_size": 32, "width": 16, "depth": 2, "eval_every": 4, "eval_samples": 200}
 
 
 def train(tmp_path, name="run", **kw):
@@ -105,24 +105,6 @@ def test_point_noise_defaults_to_data_dimension(tmp_path, dim):
     assert resolve(RunConfig(dataset=str(tmp_path / "pts.npy")), ds).noise_dim == dim
     assert resolve(RunConfig(dataset="pts", noise_dim=7), ds).noise_dim == 7
     assert resolve(RunConfig(dataset="ring"), get_dataset("ring")).noise_dim == 2
-
-
-def test_train_into_draws_the_figures_and_reports_a_finished_run(tmp_path):
-    from distmatch.rundir import RunDir
-    from distmatch.training import train_into
-
-    ds = get_dataset("8gaussians")
-    cfg = resolve(RunConfig(**TINY), ds)
-    rundir = RunDir(tmp_path / "r")
-    outcome = train_into(rundir, cfg, ds)
-    assert outcome.summary["status"] == "completed" and outcome.resumed_from is None
-    figures = {name: (tmp_path / "r" / "figures" / name).read_bytes() for name in ("samples.png", "curves.png")}
-    from distmatch.report.plots import plot_run
-
-    plot_run(tmp_path / "r")  # drawn again from the directory alone (`distmatch plot`): the same bytes
-    assert all((tmp_path / "r" / "figures" / name).read_bytes() == data for name, data in figures.items())
-    again = train_into(rundir, cfg, ds, mode="resume")
-    assert again.summary is None and "nothing to do" in again.message
 
 
 def test_a_trainer_without_a_directory_steps_and_samples_but_does_not_fit():

@@ -145,6 +145,8 @@ def _load_split(name: str, data_dir: str | Path | None, images_key: str,
         raise DataError(f"{img_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
     if labels.ndim != 1:
         raise DataError(f"{lab_path}: expected 1-D labels, got shape {labels.shape}")
+    if len(images) == 0:
+        raise DataError(f"{img_path}: holds no images")
     if len(labels) != len(images):
         raise DataError(f"{lab_path}: {len(labels)} labels but {img_path.name} has {len(images)} images")
     return scale_to_unit(images, 255.0)[:, None], labels.astype(np.int64)

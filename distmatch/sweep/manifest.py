@@ -25,12 +25,31 @@ def read_manifest(out: Path) -> dict:
     if not path.exists():
         return {}
     data = io.read_json(path)
-    runs, sessions = data.get("runs", []), data.get("sessions", [])
-    if not (isinstance(runs, list) and all(isinstance(r, dict) and isinstance(r.get("key"), str) for r in runs)
-            and isinstance(sessions, list) and all(isinstance(x, dict) for x in sessions)):
-        raise io.FileFormatError(f"{path}: not a distmatch sweep manifest (runs/sessions malformed); "
+    problem = _malformed(data)
+    if problem:
+        raise io.FileFormatError(f"{path}: not a distmatch sweep manifest ({problem}); "
                                  "move it away to start a new history")
     return data
+
+
+STATUSES = ("completed", "failed", "pending")
+
+
+def _malformed(data: object) -> str | None:
+    """What is wrong with a manifest's top level, runs, sessions and specs; None when nothing is."""
+    if not isinstance(data, dict):
+        return "top level is not an object"
+    runs, sessions, specs = data.get("runs", []), data.get("sessions", []), data.get("specs", [])
+    if not (isinstance(runs, list) and all(isinstance(r, dict) and isinstance(r.get("key"), str)
+                                           and r.get("status") in STATUSES for r in runs)):
+        return "runs malformed: each needs a key and a status"
+    if not (isinstance(sessions, list) and all(isinstance(x, dict) and isinstance(x.get("start"), str)
+                                               for x in sessions)):
+        return "sessions malformed: each needs a start time"
+    if not (isinstance(specs, list) and all(isinstance(x, dict) for x in specs)) or \
+            not isinstance(data.get("spec", {}), dict):
+        return "specs malformed"
+    return None
 
 
 class Manifest:

@@ -40,11 +40,14 @@ def diverged_error(run_dir: Path) -> str | None:
     return str(summary.get("error", "diverged")) if summary.get("status") == "diverged" else None
 
 
-def execute_run(run: RunSpec, out: str, threads: int) -> dict:
-    """Train (or resume) one run; never raises: returns a manifest record with status and error."""
+def execute_run(run: RunSpec, out: str, threads: int, code: str | None = None) -> dict:
+    """Train (or resume) one run; never raises: returns a manifest record with status and error.
+    ``code``: the sweep's :func:`~distmatch.provenance.code_fingerprint`; a worker whose code differs
+    (the package was edited or upgraded since the sweep started) refuses the run before touching it."""
     t0 = time.perf_counter()
     record: dict[str, Any] = {"status": "failed", "error": None, "resumed_from": None}
     try:
+        _check_code(code)
         record.update(_train_run(run, Path(out), threads))
     except BaseException as exc:  # noqa: BLE001 - a failed run must not stop the sweep
         if isinstance(exc, KeyboardInterrupt):
@@ -52,6 +55,18 @@ def execute_run(run: RunSpec, out: str, threads: int) -> dict:
         record["error"] = one_line_error(exc)
     record["wall_seconds"] = round(time.perf_counter() - t0, 2)
     return record
+
+
+class CodeChanged(RuntimeError):
+    """The worker's distmatch source is not the one the sweep started with."""
+
+
+def _check_code(code: str | None) -> None:
+    from ..provenance import code_fingerprint
+
+    if code is not None and (now := code_fingerprint()) != code:
+        raise CodeChanged(f"the distmatch code changed since this sweep started ({code} -> {now}: edited or "
+                          "upgraded mid-sweep); this run was not started; re-run the sweep to finish it with one version")
 
 
 def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
@@ -151,9 +166,13 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str =
 
 def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, address: str | None,
                   retry_failed: bool, progress: bool) -> dict:
+    from ..provenance import code_fingerprint
+
     runs = spec.runs()
     threads = 1 if backend == "ray" else threads_per_worker(workers)
-    session = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address}
+    code = code_fingerprint()
+    session = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address,
+               "code": code}
     manifest = Manifest(out, spec, runs, session)
     done, todo = partition(runs, out, retry_failed)
     for key, record in done.items():
@@ -172,7 +191,7 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, addres
     interrupted = True
     try:
         execute = _run_ray if backend == "ray" else _run_local
-        execute(todo, out, workers, threads, on_done, address)
+        execute(todo, out, workers, threads, on_done, address, code)
         interrupted = False
     finally:
         bar.close()
@@ -193,13 +212,13 @@ def _pool_context() -> mp.context.BaseContext:
 
 
 def _run_local(todo: list[RunSpec], out: Path, workers: int, threads: int,
-               on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+               on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None) -> None:
     """A process pool, one fresh process per run (max_tasks_per_child=1)."""
     if not todo:
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1)
     try:
-        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads): r for r in todo}
+        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads, code): r for r in todo}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -229,7 +248,7 @@ def _result(fut: Future) -> dict:
 
 
 def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
-             on_done: Callable[[RunSpec, dict], None], address: str | None = None) -> None:
+             on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None) -> None:
     """The same runs as Ray tasks with num_cpus=1 (local Ray, or the cluster at ``address``)."""
     try:
         import ray
@@ -241,7 +260,7 @@ def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
         ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
-        refs = {task.remote(r, str(out.resolve()), threads): r for r in todo}
+        refs = {task.remote(r, str(out.resolve()), threads, code): r for r in todo}
         pending = list(refs)
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)

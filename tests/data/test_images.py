@@ -261,3 +261,9 @@ def test_corrupt_train_images_through_loader_and_cli(tmp_path, monkeypatch, kind
     lines = result.output.strip().splitlines()
     assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
     assert len(lines) == 1 and lines[0].startswith("Error:") and str(target) in lines[0]
+
+
+def test_an_empty_test_split_is_refused(tmp_path):
+    _fake_mnist(tmp_path, n_test=0)
+    with pytest.raises(DataError, match="holds no images"):
+        load_idx_dataset("mnist", tmp_path)

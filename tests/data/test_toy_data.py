@@ -38,41 +38,6 @@ def test_swissroll_scale_and_determinism():
     assert ds.centers is None
 
 
-def test_npy_and_csv_points(tmp_path):
-    pts = np.random.default_rng(0).normal(size=(50, 3))
-    np.save(tmp_path / "p.npy", pts)
-    np.savetxt(tmp_path / "p.csv", pts, delimiter=",", header="a,b,c", comments="")
-    for name in ("p.npy", "p.csv"):
-        ds = get_dataset(str(tmp_path / name))
-        assert ds.kind == "points" and ds.shape == (3,)
-        allpts = np.concatenate([ds.train, ds.test])
-        np.testing.assert_allclose(np.sort(allpts, axis=0), np.sort(pts, axis=0).astype(np.float32), rtol=1e-6)
-
-
-@pytest.mark.parametrize("content,match", [
-    (None, "no such file"),
-    ("", "empty"),
-    ("1,2\n3,nan\n", "NaN"),
-    ("1,2\n3\n", "ragged"),
-    ("1,2\na,b\n", "non-numeric"),
-])
-def test_bad_csv(tmp_path, content, match):
-    path = tmp_path / "bad.csv"
-    if content is not None:
-        path.write_text(content)
-    with pytest.raises(DataError, match=match):
-        get_dataset(str(path))
-
-
-def test_bad_npy_shapes(tmp_path):
-    np.save(tmp_path / "one.npy", np.arange(5.0))
-    with pytest.raises(DataError, match="2-D"):
-        get_dataset(str(tmp_path / "one.npy"))
-    np.save(tmp_path / "inf.npy", np.array([[1.0, np.inf], [0, 0]]))
-    with pytest.raises(DataError, match="infinite"):
-        get_dataset(str(tmp_path / "inf.npy"))
-
-
 def test_unknown_dataset_lists_choices():
     with pytest.raises(DataError, match="8gaussians"):
         get_dataset("9gaussians")

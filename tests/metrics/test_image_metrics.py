@@ -1,5 +1,5 @@
-"""Image metrics: FD / KID / precision-recall against independent computations, label metrics,
-the digits classifier (accuracy, cache) and image_metrics on real, noise and collapsed sets."""
+"""Image metrics: FD / KID / precision-recall against independent computations, label metrics and
+image_metrics on real, noise and collapsed sets (the classifier itself: test_classifier.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,19 @@ import torch
 
 from distmatch.data.base import Dataset
 from distmatch.data.images import load_digits_dataset
+
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-from distmatch.metrics.images import (class_coverage, classifier_path, frechet_distance, get_classifier,
-                                      image_metrics, kernel_distance, kid_subsets, label_kl,
-                                      precision_recall, train_classifier)
+from distmatch.metrics.images import (
+    class_coverage,
+    frechet_distance,
+    get_classifier,
+    image_metrics,
+    kernel_distance,
+    kid_subsets,
+    label_kl,
+    precision_recall,
+)
 
 # ----------------------------------------------------------------------------- fixtures
 
@@ -26,22 +34,10 @@ def digits() -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def classifier(digits, tmp_path_factory):
-    """The cached digits classifier (trained once for this module, ~3-7 s on 2 cores)."""
-    return get_classifier(digits, tmp_path_factory.mktemp("cache"))
-
-
-def _tiny_images(n: int = 48, seed: int = 0) -> Dataset:
-    """Two easy classes of 8x8 images (bright top half vs bright bottom half)."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    x = rng.uniform(-1, -0.5, (n, 1, 8, 8)).astype(np.float32)
-    for i, label in enumerate(y):
-        x[i, 0, :4] += 1.2 * (label == 0)
-        x[i, 0, 4:] += 1.2 * (label == 1)
-    half = n // 2
-    return Dataset(name="tiny", kind="image", shape=(1, 8, 8), train=x[:half], labels=y[:half],
-                   test=x[half:], test_labels=y[half:])
+def classifier(digits, classifier_cache):
+    """The cached digits classifier (trained once per session in the shared test cache, ~3-7 s on
+    2 cores; test_classifier.py uses the same one)."""
+    return get_classifier(digits, classifier_cache)
 
 
 # ----------------------------------------------------------------------------- Frechet distance
@@ -98,7 +94,7 @@ def test_fd_rejects_bad_input():
 def _mmd2_loops(x: np.ndarray, y: np.ndarray) -> float:
     """Unbiased polynomial MMD^2 written as explicit sums over pairs."""
     m, d = len(x), x.shape[1]
-    k = lambda u, v: (u @ v / d + 1) ** 3  # noqa: E731
+    k = lambda u, v: (u @ v / d + 1) ** 3
     xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / m**2
@@ -161,15 +157,7 @@ def test_class_coverage_and_kl_on_labels():
         class_coverage(np.array([0, 10]), 10)
 
 
-# ----------------------------------------------------------------------------- classifier + front end
-
-
-def test_digits_classifier_accuracy(classifier, digits):
-    assert classifier.test_accuracy >= 0.97
-    assert classifier.features(digits.test[:5]).shape == (5, 128)
-    pred = classifier.predict(digits.test)
-    assert pred.shape == (360,) and pred.dtype == np.int64
-    assert classifier.tag.startswith("classifier-digits-")
+# ----------------------------------------------------------------------------- front end
 
 
 def test_fd_real_vs_real_much_smaller_than_noise(classifier, digits):
@@ -205,42 +193,3 @@ def test_image_metrics_validates_fake(classifier, digits):
         image_metrics(np.full((10, 64), np.nan, np.float32), digits, classifier)
     flat = image_metrics(torch.as_tensor(digits.test[:50]).flatten(1), digits, classifier, n=50)
     assert flat["n_fake"] == 50
-
-
-def test_classifier_cache_round_trip(tmp_path):
-    data = _tiny_images()
-    first = get_classifier(data, tmp_path, epochs=2)
-    path = classifier_path(data, tmp_path, epochs=2)
-    assert path.is_file() and path.name.startswith("classifier-tiny-") and path.stem == first.tag
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp files left behind
-    second = get_classifier(data, tmp_path, epochs=2)
-    assert second.test_accuracy == first.test_accuracy
-    for (k, a), b in zip(first.state_dict().items(), second.state_dict().values()):
-        torch.testing.assert_close(a, b, msg=k)
-    assert classifier_path(data, tmp_path, epochs=3) != path  # settings are part of the key
-
-
-def test_corrupt_cache_is_retrained(tmp_path):
-    data = _tiny_images()
-    path = classifier_path(data, tmp_path, epochs=1)
-    path.write_bytes(b"garbage")
-    with pytest.warns(UserWarning, match="unreadable"):
-        model = get_classifier(data, tmp_path, epochs=1)
-    assert model.test_accuracy > 0.5 and path.stat().st_size > 100  # retrained (chance is 0.1)
-
-
-def test_training_is_seeded_and_leaves_global_rng_alone():
-    data = _tiny_images()
-    torch.manual_seed(99)
-    state = torch.get_rng_state()
-    a, acc_a = train_classifier(data, epochs=1, seed=3)
-    assert torch.equal(torch.get_rng_state(), state)
-    b, acc_b = train_classifier(data, epochs=1, seed=3)
-    assert acc_a == acc_b
-    torch.testing.assert_close(a.features(data.test), b.features(data.test), rtol=0, atol=0)
-
-
-def test_classifier_rejects_unlabelled():
-    points = Dataset(name="pts", kind="points", shape=(2,), train=np.zeros((4, 2), np.float32))
-    with pytest.raises(ValueError, match="image dataset"):
-        train_classifier(points)

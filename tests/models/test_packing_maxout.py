@@ -1,11 +1,10 @@
-"""Maxout layers, the maxout critic, packing, the batch-norm MLP generator and normal init."""
+"""Maxout layers, the maxout critic, packing and normal init."""
 
 import pytest
 import torch
 
 from distmatch.models import build_critic, critic_for, generator_for, normal_init_
 from distmatch.models.maxout import Maxout, MaxoutCritic
-from distmatch.models.mlp import MLPGenerator
 from distmatch.models.packing import Packed, packed_shape
 
 
@@ -46,16 +45,6 @@ def test_packed_images_stack_channels():
     assert out.shape == (3,)
     with pytest.raises(ValueError, match="maxout"):
         build_critic("dcgan", (1, 8, 8), 8, 1, maxout_pieces=5)
-
-
-def test_batchnorm_generator_has_no_hidden_bias_and_normalises():
-    g = MLPGenerator(2, (2,), width=16, depth=2, norm="batch")
-    linears = [m for m in g.modules() if isinstance(m, torch.nn.Linear)]
-    assert [m.bias is None for m in linears] == [True, True, False]
-    bns = [m for m in g.modules() if isinstance(m, torch.nn.BatchNorm1d)]
-    assert len(bns) == 2 and bns[0].eps == 1e-4 and bns[0].momentum == 0.05
-    with pytest.raises(ValueError, match="norm"):
-        MLPGenerator(2, (2,), norm="layer")
 
 
 def test_normal_init_sets_weights_std_and_zero_biases():

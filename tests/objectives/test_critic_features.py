@@ -1,10 +1,9 @@
-"""Critics with a feature vector per sample (out_features > 1) and the auto-encoder builders."""
+"""Critics with a feature vector per sample (out_features > 1)."""
 
 import pytest
 import torch
 
 from distmatch.models import build_critic
-from distmatch.models.autoencoder import CodeGenerator, build_autoencoder
 
 
 @pytest.mark.parametrize("model, shape", [("mlp", (2,)), ("dcgan", (1, 8, 8))])
@@ -18,20 +17,6 @@ def test_out_features(model, shape):
     assert features(x).shape == (5, 7)
 
 
-@pytest.mark.parametrize("model, shape, output", [("mlp", (3,), "none"), ("dcgan", (1, 8, 8), "tanh")])
-@pytest.mark.parametrize("code_dim", [1, 4])
-def test_autoencoder_shapes(model, shape, output, code_dim):
-    ae = build_autoencoder(model, shape, code_dim, 8, 2, output)
-    x = torch.randn(6, *shape)
-    assert ae.encode(x).shape == (6, code_dim)  # a 1-d code stays a column
-    assert ae(x).shape == x.shape
-    assert CodeGenerator(3, code_dim, 8, 2)(torch.randn(6, 3)).shape == (6, code_dim)
-
-
-def test_refusals():
+def test_out_features_must_be_positive():
     with pytest.raises(ValueError, match="out_features"):
         build_critic("mlp", (2,), 8, 2, out_features=0)
-    with pytest.raises(ValueError, match="code_dim"):
-        build_autoencoder("mlp", (2,), 0, 8, 2)
-    with pytest.raises(ValueError, match="unknown model"):
-        build_autoencoder("resnet", (2,), 2, 8, 2)

@@ -3,7 +3,13 @@
 import pytest
 from click.testing import CliRunner
 
-from distmatch.sweep import SpecError, build_spec, load_spec_file, parse_seeds, parse_sets
+from distmatch.sweep import (
+    SpecError,
+    build_spec,
+    load_spec_file,
+    parse_seeds,
+    parse_sets,
+)
 from distmatch.sweep.cli import sweep
 
 
@@ -99,16 +105,3 @@ def test_missing_spec_file_and_wrong_suffix(tmp_path):
     (tmp_path / "spec.json").write_text("{}")
     result = CliRunner().invoke(sweep, ["--spec", str(tmp_path / "spec.json"), "--out", str(tmp_path / "sw")])
     _assert_clean_error(result, "expected a .yaml, .yml or .toml file")
-
-
-def test_runs_are_ordered_longest_first():
-    """The pool starts the costliest runs first: wgan-gp (5 critic steps per generator step) before
-    minimax (1), before mmd with fewer steps; equal costs keep the grid order."""
-    from distmatch.sweep.runner import estimated_cost, longest_first
-
-    spec = build_spec(["mmd", "minimax", "wgan-gp"], ["8gaussians"], "0-1", {"steps": 100, "batch_size": 64})
-    ordered = longest_first(spec.runs())
-    assert [r.objective for r in ordered] == ["wgan-gp", "wgan-gp", "minimax", "minimax", "mmd", "mmd"]
-    assert [r.seed for r in ordered[:2]] == [0, 1]
-    costs = {r.objective: estimated_cost(r) for r in ordered}
-    assert costs["wgan-gp"] == 100 * 6 * 64 and costs["minimax"] == 100 * 2 * 64 and costs["mmd"] == 100 * 64

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +14,7 @@ from distmatch.sweep import threads_per_worker
 from distmatch.sweep.cli import sweep
 
 from .conftest import GRID, TINY_SETS
+
 
 def test_sweep_writes_run_dirs_and_manifest(small_sweep):
     manifest = json.loads((small_sweep / "manifest.json").read_text())
@@ -41,13 +41,6 @@ def test_rerun_skips_completed_runs(small_sweep):
     manifest = json.loads((small_sweep / "manifest.json").read_text())
     assert all(r["skipped"] for r in manifest["runs"])
     assert len(manifest["sessions"]) == 2
-
-
-def test_threads_per_worker():
-    assert threads_per_worker(2, cores=2) == 1
-    assert threads_per_worker(1, cores=8) == 8
-    assert threads_per_worker(3, cores=8) == 2
-    assert threads_per_worker(16, cores=2) == 1
 
 
 def test_failed_run_is_recorded_and_sweep_continues(tmp_path):
