@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from distmatch.data.base import Dataset
-from distmatch.data.images import load_digits_dataset
 from distmatch.metrics.classifier import (
     DEFAULT_EPOCHS,
     FALLBACK_EPOCHS,
@@ -24,18 +23,6 @@ from distmatch.metrics.classifier import (
 )
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.fixture(scope="module")
-def digits() -> Dataset:
-    return load_digits_dataset()
-
-
-@pytest.fixture(scope="module")
-def classifier(digits, classifier_cache):
-    """The cached digits classifier (trained once per session in the shared test cache, ~3-7 s on
-    2 cores; test_image_metrics.py uses the same one)."""
-    return get_classifier(digits, classifier_cache)
 
 
 # ----------------------------------------------------------------------------- moved from test_image_metrics.py

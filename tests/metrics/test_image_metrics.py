@@ -9,15 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from distmatch.data.base import Dataset
-from distmatch.data.images import load_digits_dataset
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 from distmatch.metrics.images import (
     class_coverage,
     frechet_distance,
-    get_classifier,
     image_metrics,
     kernel_distance,
     kid_subsets,
@@ -26,18 +22,6 @@ from distmatch.metrics.images import (
 )
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def digits() -> Dataset:
-    return load_digits_dataset()
-
-
-@pytest.fixture(scope="module")
-def classifier(digits, classifier_cache):
-    """The cached digits classifier (trained once per session in the shared test cache, ~3-7 s on
-    2 cores; test_classifier.py uses the same one)."""
-    return get_classifier(digits, classifier_cache)
 
 
 # ----------------------------------------------------------------------------- Frechet distance
