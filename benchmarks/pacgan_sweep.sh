@@ -17,4 +17,4 @@ wait
 distmatch sweep --objectives "${OTHERS:-mmd,sinkhorn,gmmn-ae}" --datasets ring,grid --seeds "${SEEDS_OTHERS:-0-2}" \
   --workers 2 --set preset=pacgan --set eval_every=2000 --steps "$STEPS" --quiet --out sweeps/pacgan-others
 python benchmarks/pacgan_table.py sweeps/pacgan-m1 sweeps/pacgan-m2 sweeps/pacgan-others --epochs "$EPOCHS" \
-  --output benchmarks/results/pacgan.md
+  --seeds-others "${SEEDS_OTHERS:-0-2}" --output benchmarks/results/pacgan.md
