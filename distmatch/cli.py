@@ -68,7 +68,7 @@ def check_run_dir(run_dir: str) -> Path:
 def eval_cmd(run_dir: str) -> None:
     """Recompute all metrics of a run directory from its samples.npy and update summary.json."""
     from .data.identity import dataset_identity
-    from .metrics import evaluate
+    from .metrics import evaluate, final_rng
     from .rundir import RunDir
 
     rundir = RunDir(run_dir)
@@ -84,7 +84,7 @@ def eval_cmd(run_dir: str) -> None:
                                    f"{tuple(dataset.shape)}")
     from .config import metric_bandwidths
 
-    metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), np.random.default_rng(cfg.seed + 7),
+    metrics = evaluate(samples, dataset, metric_bandwidths(cfg, dataset), final_rng(cfg.seed),
                        full=True)
     from .metrics import not_computed
 

@@ -18,7 +18,7 @@ from .critic_log import grad_norm, probe_critic, probe_sources
 from .data import Dataset
 from .data.fixed import FixedTrainingSet
 from .devices import resolve_device  # also imported from here by the API and tests
-from .metrics import evaluate, not_computed
+from .metrics import evaluate, final_rng, not_computed
 from .models import critic_for, generator_for
 from .noise import NoiseSampler
 from .objectives import build_objective
@@ -276,7 +276,7 @@ class Trainer:
         self.last_samples = samples
         distances = self.cfg.final_metrics == "all"
         metrics = evaluate(samples, self.dataset, self.metric_bandwidths,
-                           np.random.default_rng(self.cfg.seed + 7), full=True, distances=distances)
+                           final_rng(self.cfg.seed), full=True, distances=distances)
         return {
             "status": "completed", "step": self.step, "metrics": metrics,
             "not_computed": not_computed(self.dataset, distances),

@@ -95,6 +95,12 @@ def _image_metrics(samples: np.ndarray, dataset: Dataset, rng: np.random.Generat
     return out
 
 
+def final_rng(seed: int) -> np.random.Generator:
+    """The generator of the held-out data draw of a run's final evaluation (the trainer's and
+    ``distmatch eval``'s: the same numbers for the same samples)."""
+    return np.random.default_rng(seed + 7)
+
+
 DISTANCE_METRICS = ("sinkhorn", "w1", "w2")  # the costly ones: only with final_metrics="all" (points)
 
 
