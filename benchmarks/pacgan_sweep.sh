@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Our GAN and PacGAN2 under PacGAN's protocol (--preset pacgan) on ring and grid, 3 seeds, then our
 # other objectives under the same preset (OTHERS, default mmd,sinkhorn,gmmn-ae; SEEDS_OTHERS default
-# 0-2), then the side-by-side table with PacGAN's Table 1 (benchmarks/results/pacgan.md).
+# 0-2), then the critic objectives under it (CRITICS, default wgan-gp,mmd-gan, on CRITIC_DATASETS
+# default ring,grid, SEEDS_CRITICS default 0-2), then the side-by-side table with PacGAN's Table 1
+# (benchmarks/results/pacgan.md).
 # EPOCHS (default 10 of the protocol's 400) sets the length: one epoch is 1,000 steps of batch 100,
 # ~23 ms per step (GAN) and ~29 ms (PacGAN2) on one core of the 2-core CPU. Re-running with a
 # larger EPOCHS continues every run from its checkpoint (constant learning rate: the same as
@@ -16,5 +18,9 @@ done
 wait
 distmatch sweep --objectives "${OTHERS:-mmd,sinkhorn,gmmn-ae}" --datasets ring,grid --seeds "${SEEDS_OTHERS:-0-2}" \
   --workers 2 --set preset=pacgan --set eval_every=2000 --steps "$STEPS" --quiet --out sweeps/pacgan-others
-python benchmarks/pacgan_table.py sweeps/pacgan-m1 sweeps/pacgan-m2 sweeps/pacgan-others --epochs "$EPOCHS" \
-  --seeds-others "${SEEDS_OTHERS:-0-2}" --output benchmarks/results/pacgan.md
+distmatch sweep --objectives "${CRITICS:-wgan-gp,mmd-gan}" --datasets "${CRITIC_DATASETS:-ring,grid}" \
+  --seeds "${SEEDS_CRITICS:-0-2}" --workers 2 --set preset=pacgan --set eval_every=2000 --steps "$STEPS" --quiet \
+  --out sweeps/pacgan-critics
+python benchmarks/pacgan_table.py sweeps/pacgan-m1 sweeps/pacgan-m2 sweeps/pacgan-others sweeps/pacgan-critics \
+  --epochs "$EPOCHS" --made-by "EPOCHS=$EPOCHS SEEDS_OTHERS=${SEEDS_OTHERS:-0-2} CRITIC_DATASETS=${CRITIC_DATASETS:-ring,grid} SEEDS_CRITICS=${SEEDS_CRITICS:-0-2}" \
+  --output benchmarks/results/pacgan.md

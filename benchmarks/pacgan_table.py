@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--epochs", type=int, required=True, help="epochs the runs were trained for")
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--seeds-others", default="0-2", help="the SEEDS_OTHERS the sweep script ran with")
+    parser.add_argument("--made-by", default="EPOCHS=10", help="the variables the sweep script ran with")
     args = parser.parse_args()
     head = [f"# PacGAN protocol: our objectives beside PacGAN Table 1 — {args.epochs} of the protocol's "
             f"400 epochs", "",
@@ -94,8 +94,9 @@ def main() -> None:
             f"covered with at least one high-quality sample; reverse KL of the covered-mode histogram to uniform.",
             "", "Objectives without a critic (mmd, sinkhorn, gmmn-ae) take the preset's generator, data, batch, "
             "optimiser and schedule; the critic settings do not apply to them (gmmn-ae adds its 500 auto-encoder "
-            "steps on the same fixed samples).",
-            "", f"Made by `EPOCHS={args.epochs} SEEDS_OTHERS={args.seeds_others} bash benchmarks/pacgan_sweep.sh`; "
+            "steps on the same fixed samples). wgan-gp and mmd-gan take all of it, the maxout critic and the "
+            "simultaneous update included (one critic step per generator step, as the preset says).",
+            "", f"Made by `{args.made_by} bash benchmarks/pacgan_sweep.sh`; "
             f"training time: "
             f"{wall_times(args.paths)} (one run per core of a 2-core CPU, sharing it with other work; idle: GAN ~23 "
             f"and PacGAN2 ~29 ms).", ""]
