@@ -160,7 +160,7 @@ def write_table(dataset_name: str, out: Path, objectives: list[str], seeds: list
     if dataset_name == "stacked-mnist":
         lines += ["", (f"Modes and KL (26k): {STACKED_SAMPLES:,} samples per run classified digit by digit "
                   "(the VEEGAN/PacGAN protocol); real stacks score 1,000 modes and KL 0.019 on 26,000 "
-                  "(docs/images.md). Published rows, at their protocols' lengths: docs/protocols.md.")]
+                  "(docs/images.md). Published rows (VEEGAN Table 2, PacGAN Table 3; small DCGAN discriminators, other lengths): docs/images.md.")]
     lines += ["", "| objective | steps | batch | " + " | ".join(label for _, label, _ in metrics)
               + " | FD step 0 | CPU s | train s |",
               "|---|---|---|" + "---|" * (len(metrics) + 3)]
