@@ -58,7 +58,7 @@ class RunWriter:
     def save_snapshot(self, trainer: Trainer) -> None:
         """``snapshots/step_<k>.npz`` for the training animation (:mod:`distmatch.snapshots`)."""
         from .snapshots import save_snapshot
-        save_snapshot(trainer)
+        save_snapshot(trainer, self.rundir.path)
 
     def save_checkpoint(self, state: dict) -> None:
         """``checkpoint.pt``: a :meth:`Trainer.state_dict <distmatch.trainer.Trainer.state_dict>`."""

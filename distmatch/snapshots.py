@@ -53,13 +53,13 @@ NAME = re.compile(r"step_(\d+)\.npz")
 
 
 # ---------------------------------------------------------------------- writing
-def save_snapshot(trainer) -> Path | None:
-    """Write ``snapshots/step_<trainer.step>.npz`` for ``trainer`` (atomically); its path, or None
-    for point data that is not 2-D."""
+def save_snapshot(trainer, run_dir: str | Path) -> Path | None:
+    """Write ``run_dir/snapshots/step_<trainer.step>.npz`` for ``trainer`` (atomically); its path,
+    or None for point data that is not 2-D."""
     arrays = snapshot_arrays(trainer)
     if arrays is None:
         return None
-    path = snapshot_path(trainer.rundir.path, trainer.step)
+    path = snapshot_path(run_dir, trainer.step)
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
