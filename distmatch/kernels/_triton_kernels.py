@@ -81,7 +81,8 @@ def mmd_rows_kernel(A, B, PAR, KSUM, WSUM, G, n, m,
             wv = tl.where(valid, wv, 0.0)
             if EXACT:
                 acc_g = _weighted_diffs(A, B, rows, cols, rmask, cmask, wv, dcol, acc_g, D)
-            else:
+            else:  # coincident points carry no gradient: keep their (large) weight out of a_i R_i - (W B)_i
+                wv = tl.where(d2 > 0.0, wv, 0.0)
                 acc_w += tl.sum(wv, 1).to(tl.float64)
                 bt = tl.load(B + cols[:, None] * D + dcol[None, :],
                              mask=cmask[:, None] & (dcol[None, :] < D), other=0.0)
