@@ -49,9 +49,11 @@ def _spec_from_options(spec_file: str | None, objectives: str | None, datasets: 
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local process pool, or Ray tasks (pip install 'distmatch[cluster]').")
 @click.option("--address", help="ray: address of an existing cluster [start a local Ray].")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where every run trains; cuda: the workers share the GPU (toys train fastest on the CPU).")
 @click.option("--retry-failed", is_flag=True, help="Retrain runs that diverged before (default: keep them failed).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, backend, address, retry_failed,
+def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, backend, address, device, retry_failed,
           quiet) -> None:
     """Train a grid of runs (objectives × datasets × seeds); re-run to resume.
 
@@ -67,9 +69,18 @@ def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, bac
         raise click.ClickException("--address only applies to --backend ray")
     if backend == "ray":
         _require_ray()
+    if device == "cuda":
+        _require_cuda()
     manifest = run_sweep(spec, out, workers=workers, backend=backend, address=address,
-                         retry_failed=retry_failed, progress=not quiet)
+                         retry_failed=retry_failed, progress=not quiet, device=device)
     _report(manifest, Path(out), {r.key for r in spec.runs()})
+
+
+def _require_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise click.ClickException("--device cuda asked for, but no CUDA device is available")
 
 
 def _require_ray() -> None:

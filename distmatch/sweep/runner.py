@@ -18,6 +18,7 @@ from .manifest import Manifest
 from .spec import RunSpec, SweepSpec
 
 SWEEP_LOCK = ".distmatch-sweep.lock"
+SWEEP_DEVICES = ("cpu", "cuda")  # cpu by default: toys train fastest there, and CPU runs repeat bit for bit
 
 # --------------------------------------------------------------------------- one run (in a worker)
 def _summary(run_dir: Path) -> dict:
@@ -40,15 +41,15 @@ def diverged_error(run_dir: Path) -> str | None:
     return str(summary.get("error", "diverged")) if summary.get("status") == "diverged" else None
 
 
-def execute_run(run: RunSpec, out: str, threads: int, code: str | None = None) -> dict:
-    """Train (or resume) one run; never raises: returns a manifest record with status and error.
-    ``code``: the sweep's :func:`~distmatch.provenance.code_fingerprint`; a worker whose code differs
-    (the package was edited or upgraded since the sweep started) refuses the run before touching it."""
+def execute_run(run: RunSpec, out: str, threads: int, code: str | None = None, device: str = "cpu") -> dict:
+    """Train (or resume) one run on ``device``; never raises: returns a manifest record with status and
+    error.  ``code``: the sweep's :func:`~distmatch.provenance.code_fingerprint`; a worker whose code
+    differs (the package was edited or upgraded since the sweep started) refuses the run before touching it."""
     t0 = time.perf_counter()
     record: dict[str, Any] = {"status": "failed", "error": None, "resumed_from": None}
     try:
         _check_code(code)
-        record.update(_train_run(run, Path(out), threads))
+        record.update(_train_run(run, Path(out), threads, device))
     except BaseException as exc:  # noqa: BLE001 - a failed run must not stop the sweep
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -69,7 +70,7 @@ def _check_code(code: str | None) -> None:
                           "upgraded mid-sweep); this run was not started; re-run the sweep to finish it with one version")
 
 
-def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
+def _train_run(run: RunSpec, out: Path, threads: int, device: str = "cpu") -> dict:
     import torch
 
     from ..config import resolve
@@ -78,7 +79,7 @@ def _train_run(run: RunSpec, out: Path, threads: int) -> dict:
 
     rundir = RunDir(run.directory(out))
     dataset = get_dataset(run.dataset, run.options.get("data_dir"), run.seed)
-    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, device="cpu",
+    cfg = resolve(RunConfig(objective=run.objective, dataset=run.dataset, seed=run.seed, device=device,
                             **run.options), dataset)
     cfg.threads = cap_threads(cfg.threads, threads)
     torch.set_num_threads(cfg.threads)
@@ -156,23 +157,27 @@ def estimated_cost(run: RunSpec, datasets: dict | None = None) -> float:
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, backend: str = "local",
-              address: str | None = None, retry_failed: bool = False, progress: bool = True) -> dict:
-    """Run every run of ``spec`` into ``out`` and return the manifest (also written to disk)."""
+              address: str | None = None, retry_failed: bool = False, progress: bool = True,
+              device: str = "cpu") -> dict:
+    """Run every run of ``spec`` into ``out`` on ``device`` (cpu, or cuda: every worker shares the
+    GPU) and return the manifest (also written to disk)."""
+    if device not in SWEEP_DEVICES:
+        raise ValueError(f"unknown sweep device {device!r}; expected one of {SWEEP_DEVICES}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(out / SWEEP_LOCK, f"sweep directory {out}"):
-        return _sweep_locked(spec, out, workers, backend, address, retry_failed, progress)
+        return _sweep_locked(spec, out, workers, backend, address, retry_failed, progress, device)
 
 
 def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, address: str | None,
-                  retry_failed: bool, progress: bool) -> dict:
+                  retry_failed: bool, progress: bool, device: str) -> dict:
     from ..provenance import code_fingerprint
 
     runs = spec.runs()
     threads = 1 if backend == "ray" else threads_per_worker(workers)
     code = code_fingerprint()
     session = {"backend": backend, "workers": workers, "threads_per_worker": threads, "address": address,
-               "code": code}
+               "code": code, "device": device}
     manifest = Manifest(out, spec, runs, session)
     done, todo = partition(runs, out, retry_failed)
     for key, record in done.items():
@@ -191,7 +196,7 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, backend: str, addres
     interrupted = True
     try:
         execute = _run_ray if backend == "ray" else _run_local
-        execute(todo, out, workers, threads, on_done, address, code)
+        execute(todo, out, workers, threads, on_done, address, code, device)
         interrupted = False
     finally:
         bar.close()
@@ -212,13 +217,15 @@ def _pool_context() -> mp.context.BaseContext:
 
 
 def _run_local(todo: list[RunSpec], out: Path, workers: int, threads: int,
-               on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None) -> None:
+               on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None,
+               device: str = "cpu") -> None:
     """A process pool, one fresh process per run (max_tasks_per_child=1)."""
     if not todo:
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), max_tasks_per_child=1)
     try:
-        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads, code): r for r in todo}
+        futures: dict[Future, RunSpec] = {pool.submit(execute_run, r, str(out), threads, code, device): r
+                                          for r in todo}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -248,7 +255,8 @@ def _result(fut: Future) -> dict:
 
 
 def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
-             on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None) -> None:
+             on_done: Callable[[RunSpec, dict], None], address: str | None = None, code: str | None = None,
+             device: str = "cpu") -> None:
     """The same runs as Ray tasks with num_cpus=1 (local Ray, or the cluster at ``address``)."""
     try:
         import ray
@@ -260,7 +268,7 @@ def _run_ray(todo: list[RunSpec], out: Path, workers: int, threads: int,
         ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(execute_run)
-        refs = {task.remote(r, str(out.resolve()), threads, code): r for r in todo}
+        refs = {task.remote(r, str(out.resolve()), threads, code, device): r for r in todo}
         pending = list(refs)
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)

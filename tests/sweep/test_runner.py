@@ -182,3 +182,28 @@ def test_a_sweep_with_every_run_finished_starts_no_worker(tmp_path, monkeypatch)
     assert manifest["sessions"][-1]["threads_per_worker"] == threads_per_worker(2)
     from distmatch.provenance import code_fingerprint
     assert manifest["sessions"][-1]["code"] == code_fingerprint()  # the code this session ran
+
+
+def test_execute_run_trains_on_the_sweeps_device(tmp_path, monkeypatch):
+    """--device cuda reaches the run's settings (resolve keeps it; the trainer checks CUDA at start)."""
+    import distmatch.training
+    from distmatch.training import Outcome
+
+    seen = {}
+
+    def fake_train_into(rundir, cfg, dataset, mode):
+        seen["device"] = cfg.device
+        return Outcome({"status": "completed"}, resumed_from=None)
+
+    monkeypatch.setattr(distmatch.training, "train_into", fake_train_into)
+    record = execute_run(RunSpec("mmd", "ring", 0, {"steps": 2}), str(tmp_path), threads=1, device="cuda")
+    assert record["status"] == "completed" and seen == {"device": "cuda"}
+
+
+def test_run_sweep_refuses_an_unknown_device_and_records_the_device(tmp_path):
+    spec = build_spec("mmd", "ring", "0", run_options={"steps": 2, "eval_every": 2})
+    with pytest.raises(ValueError, match="unknown sweep device 'tpu'"):
+        run_sweep(spec, tmp_path / "a", device="tpu")
+    assert not (tmp_path / "a").exists()
+    manifest = run_sweep(spec, tmp_path / "b", workers=1, progress=False)
+    assert manifest["sessions"][-1]["device"] == "cpu" and manifest["counts"]["completed"] == 1

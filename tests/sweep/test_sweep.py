@@ -117,3 +117,11 @@ def test_a_larger_steps_continues_completed_runs_from_their_checkpoints(tmp_path
     import numpy as np
     same = np.load(once / "nonsaturating" / "ring" / "s0" / "samples.npy")
     np.testing.assert_array_equal(np.load(run_dir / "samples.npy"), same)  # constant lr: as if trained at once
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_device_cuda_without_a_gpu_is_refused_before_any_run(tmp_path):
+    result = CliRunner().invoke(sweep, GRID + TINY_SETS + ["--device", "cuda", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == "Error: --device cuda asked for, but no CUDA device is available"
+    assert not (tmp_path / "s").exists()
