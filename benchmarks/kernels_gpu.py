@@ -192,7 +192,8 @@ def main() -> None:
         "# Kernel timings on a GPU, loss + gradient, float32", "",
         f"{name}, torch {torch.__version__}, "
         f"triton {triton.__version__}, CUDA {torch.version.cuda}; KeOps "
-        f"{'installed' if keops else 'not installed: its rows are missing'}; median of {r} timed calls "
+        f"{'installed' if keops else 'rows skipped (--no-keops)' if args.no_keops else 'not installed: its rows are missing'}"
+        f"; median of {r} timed calls "
         f"({max(1, r // 2)} at 1M and 100k d=64; 1 for the tiled and naive rows) after two untimed warm-ups; "
         f"{time.time() - t0:.0f} s in all.", "",
         "`python benchmarks/kernels_gpu.py` (see its docstring for the exact setting).", ""]

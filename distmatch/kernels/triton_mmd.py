@@ -73,7 +73,8 @@ def _params(spec: KernelSpec, dtype: torch.dtype, device: torch.device) -> tuple
 
 
 def rows_reduce(a: Tensor, b: Tensor, spec: KernelSpec, grad: bool, block: int | None = None):
-    """Launch mmd_rows_kernel: returns S (n,) and G (n, D) float64 (or None), G_i = sum_j W_ij (a_i - b_j)."""
+    """Launch mmd_rows_kernel: returns S (n,) and G (n, D) float64 (or None), G_i = sum_j W_ij (a_i - b_j).
+    ``b is a`` marks the self terms (exactly zero self-distances above SMALL_D coordinates)."""
     k = kernels()
     n, d = a.shape
     exact = d <= SMALL_D
@@ -85,7 +86,7 @@ def rows_reduce(a: Tensor, b: Tensor, spec: KernelSpec, grad: bool, block: int |
     grid = (math.ceil(n / bn),)
     block_d = max(16, 1 << (d - 1).bit_length())
     k.mmd_rows_kernel[grid](a, b, par, ksum, wsum, g, n, b.shape[0], D=d, BLOCK_D=block_d, NB=nb,
-                            KIND=kind, GRAD=grad, EXACT=exact, BLOCK_N=bn, BLOCK_M=bn)
+                            KIND=kind, GRAD=grad, EXACT=exact, SAME=b is a, BLOCK_N=bn, BLOCK_M=bn)
     if not grad:
         return ksum, None
     return ksum, (g.double() if exact else a.double() * wsum.double()[:, None] - g.double())
