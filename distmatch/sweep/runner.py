@@ -209,10 +209,17 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     return tqdm(total=total, initial=initial, unit="run", desc="sweep", disable=not enabled, dynamic_ncols=True)
 
 
+# What the fork server imports once for all runs.  torch._dynamo: torch.optim imports it when the first
+# optimiser is built (1.3 s per process on the 2-core CPU); _fused_numba: numba and the kernels (a missing
+# module is skipped by the fork server).
+PRELOAD = ["torch", "torch._dynamo", "distmatch.trainer", "distmatch.report.plots", "distmatch.sweep.runner",
+           "distmatch.kernels._fused_numba"]
+
+
 def _pool_context() -> mp.context.BaseContext:
     """A fork server that has imported torch and distmatch: a fresh process per run, started cheaply."""
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["torch", "distmatch.trainer", "distmatch.report.plots", "distmatch.sweep.runner"])
+    ctx.set_forkserver_preload(PRELOAD)
     return ctx
 
 

@@ -207,3 +207,11 @@ def test_run_sweep_refuses_an_unknown_device_and_records_the_device(tmp_path):
     assert not (tmp_path / "a").exists()
     manifest = run_sweep(spec, tmp_path / "b", workers=1, progress=False)
     assert manifest["sessions"][-1]["device"] == "cpu" and manifest["counts"]["completed"] == 1
+
+
+def test_the_fork_server_preloads_modules_that_exist():
+    """A misspelt preload would be skipped silently by the fork server (it ignores ImportError)."""
+    import importlib
+
+    for name in runner.PRELOAD:
+        assert importlib.import_module(name).__name__ == name
