@@ -125,7 +125,7 @@ def test_a_worker_whose_code_changed_refuses_the_run_before_touching_it(tmp_path
 def test_a_worker_with_the_sweeps_code_trains(tmp_path, monkeypatch):
     from distmatch.provenance import code_fingerprint
 
-    monkeypatch.setattr(runner, "_train_run", lambda run, out, threads: {"status": "completed", "resumed_from": None})
+    monkeypatch.setattr(runner, "_train_run", lambda run, out, threads, device: {"status": "completed", "resumed_from": None})
     record = execute_run(RunSpec("mmd", "ring", 0, {"steps": 2}), str(tmp_path), threads=1, code=code_fingerprint())
     assert record["status"] == "completed" and record["error"] is None
 
