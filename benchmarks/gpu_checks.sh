@@ -7,7 +7,12 @@
 #   3. PacGAN-preset step times on the GPU, alone and 8 runs at once (the budget for the preset's sweep),
 #      and torch.profiler's view of one step (benchmarks/profile_step.py).
 # Logs and tables go to OUT (default gpu-out).  Wheels in .whl/ (POT, geomloss, pykeops, keopscore: the
-# machine has no package index) are installed first when present.  No stage stops the others.
+# machine has no package index) are installed first when present; made on a machine with an index by
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_28_x86_64 -d .whl pot geomloss
+#   pip wheel --no-deps pykeops keopscore -w .whl
+# (KeOps 2.3 crashed compiling its first formula on an H200 with CUDA 13.0: its rows are then skipped.)
+# No stage stops the others.
 set -uo pipefail
 OUT=${OUT:-gpu-out}
 mkdir -p "$OUT"
