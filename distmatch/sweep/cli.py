@@ -9,7 +9,7 @@ import click
 
 from ..report.tables import DEFAULT_METRICS, TableError, build_table, render
 from .manifest import MANIFEST, read_manifest
-from .runner import run_sweep
+from .runner import SWEEP_DEVICES, run_sweep
 from .spec import SpecError, build_spec, expand_preset, load_spec_file, parse_sets
 
 
@@ -49,7 +49,7 @@ def _spec_from_options(spec_file: str | None, objectives: str | None, datasets: 
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local process pool, or Ray tasks (pip install 'distmatch[cluster]').")
 @click.option("--address", help="ray: address of an existing cluster [start a local Ray].")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+@click.option("--device", type=click.Choice(SWEEP_DEVICES), default="cpu", show_default=True,
               help="Where every run trains; cuda: the workers share the GPU (toys train fastest on the CPU).")
 @click.option("--retry-failed", is_flag=True, help="Retrain runs that diverged before (default: keep them failed).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -77,10 +77,12 @@ def sweep(spec_file, objectives, datasets, seeds, steps, sets, out, workers, bac
 
 
 def _require_cuda() -> None:
-    import torch
+    from ..devices import resolve_device  # imports torch: only when cuda is asked for
 
-    if not torch.cuda.is_available():
-        raise click.ClickException("--device cuda asked for, but no CUDA device is available")
+    try:
+        resolve_device("cuda")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _require_ray() -> None:
