@@ -14,9 +14,38 @@ float32 error <= 2e-9 relative before rounding (float64: Taylor degree 13, ~1 ul
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, types
-from numba.extending import overload
+import os
+import sys
+
+
+def _prefer_512_bit_vectors() -> str | None:
+    """Let LLVM vectorise with 512-bit registers on AVX-512 hosts; returns the feature string set.
+
+    LLVM's tuning for most Intel AVX-512 cores prefers 256-bit vectors, so numba's loops stayed on
+    ymm registers; with zmm the fused MMD pass runs ~1.25x faster per core here (benchmarks/results/
+    kernels_headline.md).  It is a tuning flag, not a numerics one, and it is only set when numba has
+    not been imported yet and the user set no ``NUMBA_CPU_FEATURES`` (numba reads it at import, for
+    the whole process); ``DISTMATCH_NUMBA_512=0`` keeps LLVM's choice.
+    """
+    if "numba" in sys.modules or "NUMBA_CPU_FEATURES" in os.environ or os.environ.get("DISTMATCH_NUMBA_512") == "0":
+        return None
+    try:
+        import llvmlite.binding as llvm
+
+        features = llvm.get_host_cpu_features().flatten()
+    except Exception:  # no llvmlite, or a host it cannot query: numba's own default
+        return None
+    if "+avx512f" not in features.split(","):
+        return None
+    os.environ["NUMBA_CPU_FEATURES"] = features + ",-prefer-256-bit"
+    return os.environ["NUMBA_CPU_FEATURES"]
+
+
+VECTOR_FEATURES = _prefer_512_bit_vectors()
+
+import numpy as np  # noqa: E402  (numba must come after the feature choice above)
+from numba import njit, types  # noqa: E402
+from numba.extending import overload  # noqa: E402
 
 # no 'nnan'/'ninf'/'afn': the energy kernel relies on a select around 1/0, exp2 on exact constants
 FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
@@ -151,62 +180,74 @@ def _kernel_pass(kind, d2, m, par, steps, grad, wv, yv):
     2^(d^2 hi) (1 + ln2 lo d^2) (exact to second order; a sum hi + lo would be reassociated away), so
     rounding the constant to float32 leaves no bias, which would not cancel in MMD^2.
     Ladder: steps[s] >= 1 squarings from bandwidth s-1 to s, or -1: a fresh exp2 of par[2, s] times
-    the exponent of bandwidth 0.
+    the exponent of bandwidth 0.  Each level sums its chunk in the input dtype and adds that to a
+    float64 total: one float32 sum over all levels lost up to 1e-5 of a cancelling float32 MMD^2
+    with 7 levels, and a float64 sum per element halved the speed.
     """
     zero = cast(par[0, 0], 0.0)
     one = cast(zero, 1.0)
-    ks = zero
+    ks = 0.0  # float64 over levels; each level's own chunk sum is in the input dtype
     nb = par.shape[1]
     if kind == GAUSS_LADDER:
-        ks = _exp_pass(d2, m, par[0, 0], par[3, 0], par[1, 0], grad, wv, yv)
+        ks = np.float64(_exp_pass(d2, m, par[0, 0], par[3, 0], par[1, 0], grad, wv, yv))
         for s in range(1, nb):
             ws = par[1, s]
             if steps[s] < 0:  # restart: 2^(mult d2 (hi + lo)), mult a power of 2
                 ch, cl = par[0, 0] * par[2, s], par[3, 0] * par[2, s]
+                kl = zero
                 for j in range(m):
                     y = vexp2(d2[j] * ch) * (d2[j] * cl + one)
                     yv[j] = y
-                    ks += y
+                    kl += y
                     if grad:
                         wv[j] += y * ws
+                ks += np.float64(kl)
                 continue
             tiny = sqrt_tiny(zero)  # below it a square is subnormal: 0 instead (see sqrt_tiny)
             for _ in range(steps[s] - 1):
                 for j in range(m):
                     t = yv[j] if yv[j] >= tiny else zero
                     yv[j] = t * t
+            kl = zero
             for j in range(m):
                 t = yv[j] if yv[j] >= tiny else zero
                 y = t * t
                 yv[j] = y
-                ks += y
+                kl += y
                 if grad:
                     wv[j] += y * ws
+            ks += np.float64(kl)
     elif kind == GAUSS_MULTI:
         for j in range(m):
             wv[j] = zero  # cheap; keeps the grad-free loops below free of a second branch
         for s in range(nb):
             cs, ws = par[0, s], par[1, s]
             cl = par[3, s]
+            kl = zero
             for j in range(m):
                 y = vexp2(d2[j] * cs) * (d2[j] * cl + one)
-                ks += y
+                kl += y
                 if grad:
                     wv[j] += y * ws
+            ks += np.float64(kl)
     elif kind == IMQ:
         for j in range(m):
             wv[j] = zero
         for s in range(nb):
             cs, ws = par[0, s], par[1, s]
+            kl = zero
             for j in range(m):
                 y = cs / (cs + d2[j])
-                ks += y
+                kl += y
                 wv[j] += ws * y * y
+            ks += np.float64(kl)
     else:  # energy: k = -d, W = 1/d (0 for coincident points)
+        kl = zero
         for j in range(m):
             d = np.sqrt(d2[j])
-            ks -= d
+            kl -= d
             wv[j] = one / d if d2[j] > zero else zero
+        ks = np.float64(kl)
     return ks
 
 

@@ -79,3 +79,36 @@ def test_workers_compile_cache_and_reload(tmp_path):
     want = np.log2(np.exp2(-d2 / 2).sum(1))  # log2 sum_j 2^(h2_j - k2 d^2 / 2), h2 = 0, k2 = 1
     np.testing.assert_allclose(f0, want, rtol=1e-14)
     assert f1 == f0
+
+
+FEATURES_PROBE = """
+import json, os, sys
+{pre}
+from distmatch.kernels import _fused_numba as k
+import numba
+print(json.dumps([k.VECTOR_FEATURES, numba.config.CPU_FEATURES]))
+"""
+
+
+def _features(pre: str = "", **env: str) -> tuple:
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CPU_FEATURES", "DISTMATCH_NUMBA_512")} | env
+    out = subprocess.run([sys.executable, "-c", FEATURES_PROBE.format(pre=pre)], env=env, capture_output=True,
+                         text=True, check=True, timeout=120).stdout
+    return tuple(json.loads(out))
+
+
+def test_512_bit_vectors_on_avx512_hosts_only_and_never_over_the_users_choice():
+    """On an AVX-512 host the kernels ask LLVM for 512-bit vectors (the host's features plus
+    -prefer-256-bit); elsewhere, with NUMBA_CPU_FEATURES already set, numba already imported or
+    DISTMATCH_NUMBA_512=0, numba's own setting stays."""
+    import llvmlite.binding as llvm
+
+    host = llvm.get_host_cpu_features().flatten()
+    chosen, numba_sees = _features()
+    if "+avx512f" in host.split(","):
+        assert chosen == numba_sees == host + ",-prefer-256-bit"
+    else:
+        assert chosen is None
+    assert _features(NUMBA_CPU_FEATURES=host) == (None, host)
+    assert _features(DISTMATCH_NUMBA_512="0")[0] is None
+    assert _features(pre="import numba")[0] is None
