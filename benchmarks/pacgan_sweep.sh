@@ -25,5 +25,5 @@ distmatch sweep --objectives "${CRITICS:-wgan-gp,mmd-gan}" --datasets "${CRITIC_
   --seeds "${SEEDS_CRITICS:-0-2}" --workers 2 --set preset=pacgan --set eval_every=2000 --steps "$STEPS" --device "$DEVICE" --quiet \
   --out sweeps/pacgan-critics
 python benchmarks/pacgan_table.py sweeps/pacgan-m1 sweeps/pacgan-m2 sweeps/pacgan-others sweeps/pacgan-critics \
-  --epochs "$EPOCHS" --made-by "EPOCHS=$EPOCHS SEEDS_OTHERS=${SEEDS_OTHERS:-0-2} CRITIC_DATASETS=${CRITIC_DATASETS:-ring,grid} SEEDS_CRITICS=${SEEDS_CRITICS:-0-2}" \
+  --epochs "$EPOCHS" --made-by "EPOCHS=$EPOCHS SEEDS_OTHERS=${SEEDS_OTHERS:-0-2} CRITIC_DATASETS=${CRITIC_DATASETS:-ring,grid} SEEDS_CRITICS=${SEEDS_CRITICS:-0-2} bash benchmarks/pacgan_sweep.sh" \
   --output benchmarks/results/pacgan.md

@@ -83,7 +83,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--epochs", type=int, required=True, help="epochs the runs were trained for")
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--made-by", default="EPOCHS=10", help="the variables the sweep script ran with")
+    parser.add_argument("--made-by", default="EPOCHS=10 bash benchmarks/pacgan_sweep.sh",
+                        help="the command that trained the runs")
     args = parser.parse_args()
     head = [f"# PacGAN protocol: our objectives beside PacGAN Table 1 — {args.epochs} of the protocol's "
             f"400 epochs", "",
@@ -96,7 +97,7 @@ def main() -> None:
             "optimiser and schedule; the critic settings do not apply to them (gmmn-ae adds its 500 auto-encoder "
             "steps on the same fixed samples). wgan-gp and mmd-gan take all of it, the maxout critic and the "
             "simultaneous update included (one critic step per generator step, as the preset says).",
-            "", f"Made by `{args.made_by} bash benchmarks/pacgan_sweep.sh`; "
+            "", f"Made by `{args.made_by}`; "
             f"training time: "
             f"{wall_times(args.paths)} (one run per core of a 2-core CPU, sharing it with other work; idle: GAN ~23 "
             f"and PacGAN2 ~29 ms).", ""]

@@ -110,6 +110,19 @@ def run_threads(work: Callable[[int], None], nthreads: int) -> None:
             f.result()
 
 
+def aligned_empty(shape: tuple[int, ...], dtype, align: int = 64) -> np.ndarray:
+    """np.empty(shape, dtype) whose data starts on an ``align``-byte boundary (a cache line).
+
+    The kernels' work rows are read and written with 64-byte vectors on AVX-512 hosts; numpy only
+    guarantees 16-byte alignment, and a buffer off the line boundary made every vector access
+    straddle two lines (MMD 10k calls were 0.12 s or 0.15 s per core by where malloc put them)."""
+    itemsize = np.dtype(dtype).itemsize
+    count = int(np.prod(shape))
+    raw = np.empty(count + align // itemsize, dtype=dtype)
+    start = (-raw.ctypes.data % align) // itemsize
+    return raw[start:start + count].reshape(shape)
+
+
 def _threads(ntasks: int) -> int:
     return max(1, min(torch.get_num_threads(), ntasks))
 
@@ -168,7 +181,7 @@ def mmd2_fused_raw(x: Tensor, y: Tensor, spec: KernelSpec, estimator: str, tile:
     rowacc = np.zeros((p, d)) if need_grad else np.zeros((1, d))
     colacc = np.zeros((nt, d, p)) if need_grad else np.zeros((nt, d, 1))
     vals = np.zeros(ntasks)
-    bufs = np.empty((nt, 3 + d, chunk), dtype=z.dtype)
+    bufs = aligned_empty((nt, 3 + d, chunk), z.dtype)  # rows stay aligned: chunk * itemsize % 64 == 0 by default
 
 
     def work(tid: int) -> None:
@@ -215,7 +228,7 @@ def softmin_fused(eps: float, rows, cols, h: Tensor, p: int, tile: int | None,
     nt = _threads(-(-n // block))
     mx, s = np.empty(n), np.empty(n)
     gacc = np.empty((n, d)) if grad else np.empty((1, d))
-    bufs = np.empty((nt, 4, chunk), dtype=rt.dtype)
+    bufs = aligned_empty((nt, 4, chunk), rt.dtype)
 
     def work(tid: int) -> None:
         mod.softmin_worker(rt, ct, h2, LOG2E / eps, p, grad, tid, nt, block, chunk, mx, s, gacc, bufs[tid])
