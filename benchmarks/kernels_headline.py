@@ -176,14 +176,15 @@ def main() -> None:
 
 
 def write(path: Path, rows: list[tuple], repeat: int, load0: float, load1: float, wall: float) -> None:
-    shared = max(load0, load1) > 0.5
+    shared = load0 > 0.5  # the load after includes this benchmark's own threads and the contention neighbour
     lines = [
         "# Kernel headline (CPU), loss + gradient, float32", "",
         f"{cpu_name()}, {os.cpu_count()} logical cores, torch {torch.__version__} with {torch.get_num_threads()} "
         f"threads; median of {repeat} timed calls of ours (baselines: 1) after an untimed warm-up call; "
         f"load average {load0:.2f} before, {load1:.2f} after; {wall:.0f} s in all.  "
-        + ("**The load average was above 0.5: the machine was shared with other jobs and the timings are "
-           "noisy.**" if shared else "The machine was idle (load average below 0.5)."),
+        + ("**The load average was above 0.5 before the run: the machine was shared with other jobs and the "
+           "timings are noisy.**" if shared else "The machine was idle before the run (load average below 0.5; "
+           "the run's own threads and the contention row's neighbour raise it afterwards)."),
         "", "`python benchmarks/kernels_headline.py` (see its docstring for the exact setting).", "",
         "| quantity | method | seconds | pairs/s | note |", "|---|---|---:|---:|---|"]
     for q, m, sec, pps, note in rows:

