@@ -46,10 +46,9 @@ class WGANClip(WassersteinObjective):
         return cls(option_value(config, "clip", cls))
 
     def after_critic_step(self, critic: nn.Module) -> None:
-        with torch.no_grad():  # clamp_(-c, c) = clamp_max(clamp_min(., -c), c), one multi-tensor op each
-            params = list(critic.parameters())
-            torch._foreach_clamp_min_(params, -self.clip)
-            torch._foreach_clamp_max_(params, self.clip)
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.clamp_(-self.clip, self.clip)
 
     def settings(self) -> dict:
         return {"clip": self.clip}
